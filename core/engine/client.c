@@ -26,7 +26,7 @@ static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *
     if (c->nsocks == c->capsocks) {
       size_t cap = c->capsocks ? c->capsocks * 2 : 8;
       e2b_sock *s = realloc(c->socks, cap * sizeof *s);
-      if (!s) return -1; /* curl fails the transfer */
+      if (!s) return -1; /* curl fails the request */
       c->socks = s;
       c->capsocks = cap;
     }
@@ -69,22 +69,22 @@ e2b_client *e2b_client_new(long max_connections) {
 
 void e2b_client_free(e2b_client *c) {
   if (!c) return;
-  while (c->all) e2b_xfer_free(c->all);
+  while (c->all) e2b_request_free(c->all);
   if (c->multi) curl_multi_cleanup(c->multi);
   if (c->share) curl_share_cleanup(c->share);
   free(c->socks);
   free(c);
 }
 
-/* Collect finished transfers from curl. */
+/* Collect finished requests from curl. */
 static void drain(e2b_client *c) {
   CURLMsg *m;
   int left;
   while ((m = curl_multi_info_read(c->multi, &left))) {
     if (m->msg != CURLMSG_DONE) continue;
-    e2b_xfer *x = NULL;
+    e2b_request *x = NULL;
     curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
-    if (x) e2b_xfer_finish(x, m->data.result);
+    if (x) e2b_request_finish(x, m->data.result);
   }
 }
 
@@ -163,7 +163,7 @@ void e2b_client_socket(const e2b_client *c, size_t i, int *fd, int *want_read, i
 
 int e2b_client_active(const e2b_client *c) { return c->active; }
 
-void e2b_news(e2b_xfer *x) {
+void e2b_news(e2b_request *x) {
   e2b_client *c = x->client;
   if (x->in_news) return;
   x->in_news = 1;
@@ -172,8 +172,8 @@ void e2b_news(e2b_xfer *x) {
   c->news_tail = x;
 }
 
-e2b_xfer *e2b_client_next_news(e2b_client *c) {
-  e2b_xfer *x = c->news_head;
+e2b_request *e2b_client_next_news(e2b_client *c) {
+  e2b_request *x = c->news_head;
   if (!x) return NULL;
   c->news_head = x->news_next;
   if (!c->news_head) c->news_tail = NULL;
@@ -182,4 +182,4 @@ e2b_xfer *e2b_client_next_news(e2b_client *c) {
   return x;
 }
 
-e2b_xfer *e2b_client_first(e2b_client *c) { return c->all; }
+e2b_request *e2b_client_first(e2b_client *c) { return c->all; }

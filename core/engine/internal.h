@@ -1,11 +1,11 @@
-/* Engine-private structures shared by client.c and xfer.c. */
+/* Engine-private structures shared by client.c and request.c. */
 #ifndef E2B_INTERNAL_H
 #define E2B_INTERNAL_H
 #include <stdio.h>
 #include <curl/curl.h>
 #include "buf.h"
 #include "connect.h"
-#include "transfer.h"
+#include "request.h"
 
 typedef struct e2b_sock {
   curl_socket_t fd;
@@ -19,18 +19,18 @@ struct e2b_client {
   size_t nsocks, capsocks;
   long long timer_deadline; /* monotonic ms, -1 = no timer */
   int active;
-  e2b_xfer *all;                    /* every live transfer (doubly linked) */
-  e2b_xfer *news_head, *news_tail;  /* transfers with news (FIFO) */
+  e2b_request *all;                    /* every live request (doubly linked) */
+  e2b_request *news_head, *news_tail;  /* requests with news (FIFO) */
 };
 
 typedef struct e2b_hdr {
   char *name, *value;
 } e2b_hdr;
 
-struct e2b_xfer {
+struct e2b_request {
   e2b_client *client;
-  e2b_xfer *prev, *next;   /* in client->all */
-  e2b_xfer *news_next;
+  e2b_request *prev, *next;   /* in client->all */
+  e2b_request *news_next;
   int in_news;
   void *user;
   CURL *easy;
@@ -53,7 +53,7 @@ struct e2b_xfer {
   int paused;
   double progress[4];
   int verbose;
-  const char *err_kind;    /* set when failed, or by a callback that aborted the transfer */
+  const char *err_kind;    /* set when failed, or by a callback that aborted the request */
   int curl_code;
   char err_msg[256];
   char method[16];
@@ -62,7 +62,7 @@ struct e2b_xfer {
 };
 
 long long e2b_now_ms(void);
-void e2b_news(e2b_xfer *x);
-/* Called by the client when curl reports the transfer finished. */
-void e2b_xfer_finish(e2b_xfer *x, CURLcode rc);
+void e2b_news(e2b_request *x);
+/* Called by the client when curl reports the request finished. */
+void e2b_request_finish(e2b_request *x, CURLcode rc);
 #endif

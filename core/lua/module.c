@@ -7,15 +7,15 @@
 #include "../engine/b64.h"
 #include "../engine/sha256.h"
 
-#define E2B_CORE_VERSION "0.1.0"
+#define LE2B_CORE_VERSION "0.1.0"
 
-int e2b_argerror(lua_State *L, const char *name, const char *expected, int idx) {
+int le2b_argerror(lua_State *L, const char *name, const char *expected, int idx) {
   const char *got = idx == 0 ? "nil" : luaL_typename(L, idx);
   return luaL_error(L, "bad argument '%s' (%s expected, got %s)", name, expected, got);
 }
 
 static const char *check_str(lua_State *L, int i, const char *name, size_t *n) {
-  if (lua_type(L, i) != LUA_TSTRING) e2b_argerror(L, name, "string", lua_isnone(L, i) ? 0 : i);
+  if (lua_type(L, i) != LUA_TSTRING) le2b_argerror(L, name, "string", lua_isnone(L, i) ? 0 : i);
   return lua_tolstring(L, i, n);
 }
 
@@ -65,7 +65,7 @@ static int l_now_ms(lua_State *L) {
   return 1;
 }
 
-/* The blocking scheduler (e2b.async) waits here for a deadline when no transfer is in flight. */
+/* The blocking scheduler (e2b.async) waits here for a deadline when no request is in flight. */
 static int l_sleep_ms(lua_State *L) {
   lua_Number ms = luaL_checknumber(L, 1);
   if (!(ms >= 0 && ms <= 86400000)) return luaL_error(L, "bad argument 'ms' (0..86400000 expected)");
@@ -89,12 +89,12 @@ int luaopen_e2b_core(lua_State *L) {
     curl_ready = 1;
   }
   lua_newtable(L);
-  e2b_setfuncs(L, funcs);
-  lua_pushliteral(L, E2B_CORE_VERSION);
+  le2b_setfuncs(L, funcs);
+  lua_pushliteral(L, LE2B_CORE_VERSION);
   lua_setfield(L, -2, "version");
   lua_pushstring(L, curl_version());
   lua_setfield(L, -2, "curl_version");
-  e2b_open_request(L);
-  e2b_open_client(L);
+  le2b_open_request(L);
+  le2b_open_client(L);
   return 1;
 }

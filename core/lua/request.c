@@ -1,15 +1,15 @@
-/* e2b.core.request: a transfer seen from Lua. */
+/* e2b.core.request: an engine request (one HTTP exchange) seen from Lua. */
 #include <string.h>
 #include "binding.h"
 #include "../engine/connect.h"
 
-lrequest *e2b_checkrequest(lua_State *L, int idx) {
-  lrequest *r = e2b_testudata(L, idx, E2B_REQUEST_MT);
-  if (!r) e2b_argerror(L, "self", E2B_REQUEST_MT, idx);
+le2b_request *le2b_checkrequest(lua_State *L, int idx) {
+  le2b_request *r = le2b_testudata(L, idx, LE2B_REQUEST_MT);
+  if (!r) le2b_argerror(L, "self", LE2B_REQUEST_MT, idx);
   return r;
 }
 
-void e2b_request_unpin(lua_State *L, lrequest *r) {
+void le2b_request_unpin(lua_State *L, le2b_request *r) {
   if (r->ref != LUA_NOREF) {
     luaL_unref(L, LUA_REGISTRYINDEX, r->ref);
     r->ref = LUA_NOREF;
@@ -17,19 +17,19 @@ void e2b_request_unpin(lua_State *L, lrequest *r) {
 }
 
 static int req_close(lua_State *L) {
-  lrequest *r = e2b_checkrequest(L, 1);
+  le2b_request *r = le2b_checkrequest(L, 1);
   if (r->x) {
-    e2b_xfer *x = r->x;
+    e2b_request *x = r->x;
     r->x = NULL;
-    e2b_xfer_free(x);
+    e2b_request_free(x);
   }
-  e2b_request_unpin(L, r);
+  le2b_request_unpin(L, r);
   return 0;
 }
 
-static const char *state_name(lrequest *r) {
+static const char *state_name(le2b_request *r) {
   if (!r->x) return "closed";
-  switch (e2b_xfer_state(r->x)) {
+  switch (e2b_request_state(r->x)) {
   case E2B_PENDING: return "pending";
   case E2B_HEADERS: return "headers";
   case E2B_DONE: return "done";
@@ -38,24 +38,24 @@ static const char *state_name(lrequest *r) {
 }
 
 static int req_state(lua_State *L) {
-  lua_pushstring(L, state_name(e2b_checkrequest(L, 1)));
+  lua_pushstring(L, state_name(le2b_checkrequest(L, 1)));
   return 1;
 }
 
 static int req_status(lua_State *L) {
-  lrequest *r = e2b_checkrequest(L, 1);
-  long st = r->x ? e2b_xfer_status(r->x) : 0;
+  le2b_request *r = le2b_checkrequest(L, 1);
+  long st = r->x ? e2b_request_status(r->x) : 0;
   if (st) lua_pushinteger(L, st); else lua_pushnil(L);
   return 1;
 }
 
 static int req_headers(lua_State *L) {
-  lrequest *r = e2b_checkrequest(L, 1);
-  if (!r->x || e2b_xfer_status(r->x) == 0) { lua_pushnil(L); return 1; }
-  size_t n = e2b_xfer_nheaders(r->x);
+  le2b_request *r = le2b_checkrequest(L, 1);
+  if (!r->x || e2b_request_status(r->x) == 0) { lua_pushnil(L); return 1; }
+  size_t n = e2b_request_nheaders(r->x);
   lua_createtable(L, 0, (int)n);
   for (size_t i = 0; i < n; i++) {
-    const char *v, *k = e2b_xfer_header(r->x, i, &v);
+    const char *v, *k = e2b_request_header(r->x, i, &v);
     lua_pushstring(L, v);
     lua_setfield(L, -2, k);
   }
@@ -64,16 +64,16 @@ static int req_headers(lua_State *L) {
 
 /* Build the Lua value first (may raise on memory), then tell the engine it was taken. */
 static int req_take(lua_State *L) {
-  lrequest *r = e2b_checkrequest(L, 1);
+  le2b_request *r = le2b_checkrequest(L, 1);
   if (!r->x) { lua_pushnil(L); return 1; }
-  if (e2b_xfer_raw_body(r->x)) {
+  if (e2b_request_raw_body(r->x)) {
     size_t len;
-    const char *p = e2b_xfer_bytes(r->x, &len);
+    const char *p = e2b_request_bytes(r->x, &len);
     lua_pushlstring(L, p, len);
-  } else if (e2b_xfer_mode(r->x) == E2B_RESP_CONNECT) {
+  } else if (e2b_request_mode(r->x) == E2B_RESP_CONNECT) {
     lua_newtable(L);
     int i = 0;
-    for (const e2b_msg *m = e2b_xfer_msgs(r->x); m; m = m->next) {
+    for (const e2b_msg *m = e2b_request_msgs(r->x); m; m = m->next) {
       lua_createtable(L, 0, 2);
       lua_pushinteger(L, (lua_Integer)m->flags);
       lua_setfield(L, -2, "flags");
@@ -81,20 +81,20 @@ static int req_take(lua_State *L) {
       lua_setfield(L, -2, "data");
       lua_rawseti(L, -2, ++i);
     }
-  } else if (e2b_xfer_mode(r->x) == E2B_RESP_BUFFER) {
+  } else if (e2b_request_mode(r->x) == E2B_RESP_BUFFER) {
     lua_pushliteral(L, ""); /* before the headers: nothing yet */
   } else {
     lua_pushnil(L); /* "file": the body is on disk */
   }
-  e2b_xfer_taken(r->x);
+  e2b_request_taken(r->x);
   return 1;
 }
 
 static int req_error(lua_State *L) {
-  lrequest *r = e2b_checkrequest(L, 1);
+  le2b_request *r = le2b_checkrequest(L, 1);
   int code = 0;
   const char *msg = NULL;
-  const char *kind = r->x ? e2b_xfer_error(r->x, &code, &msg) : NULL;
+  const char *kind = r->x ? e2b_request_error(r->x, &code, &msg) : NULL;
   if (!kind) { lua_pushnil(L); return 1; }
   lua_createtable(L, 0, 3);
   lua_pushstring(L, kind);
@@ -107,9 +107,9 @@ static int req_error(lua_State *L) {
 }
 
 static int req_progress(lua_State *L) {
-  lrequest *r = e2b_checkrequest(L, 1);
+  le2b_request *r = le2b_checkrequest(L, 1);
   double p[4] = {0, 0, 0, 0};
-  if (r->x) e2b_xfer_progress(r->x, p);
+  if (r->x) e2b_request_progress(r->x, p);
   static const char *const names[4] = {"up_now", "up_total", "down_now", "down_total"};
   lua_createtable(L, 0, 4);
   for (int i = 0; i < 4; i++) {
@@ -120,24 +120,24 @@ static int req_progress(lua_State *L) {
 }
 
 static int req_paused(lua_State *L) {
-  lrequest *r = e2b_checkrequest(L, 1);
-  lua_pushboolean(L, r->x && e2b_xfer_paused(r->x));
+  le2b_request *r = le2b_checkrequest(L, 1);
+  lua_pushboolean(L, r->x && e2b_request_paused(r->x));
   return 1;
 }
 
 static int req_http_version(lua_State *L) {
-  lrequest *r = e2b_checkrequest(L, 1);
-  const char *v = r->x ? e2b_xfer_http_version(r->x) : NULL;
+  le2b_request *r = le2b_checkrequest(L, 1);
+  const char *v = r->x ? e2b_request_http_version(r->x) : NULL;
   if (v) lua_pushstring(L, v); else lua_pushnil(L);
   return 1;
 }
 
 /* Method and URL host+path only: query strings carry signatures, headers carry tokens. */
 static int req_tostring(lua_State *L) {
-  lrequest *r = e2b_checkrequest(L, 1);
-  if (!r->x) lua_pushfstring(L, E2B_REQUEST_MT " (closed)");
-  else lua_pushfstring(L, E2B_REQUEST_MT " (%s %s, %s)", e2b_xfer_method(r->x),
-                       e2b_xfer_display_url(r->x), state_name(r));
+  le2b_request *r = le2b_checkrequest(L, 1);
+  if (!r->x) lua_pushfstring(L, LE2B_REQUEST_MT " (closed)");
+  else lua_pushfstring(L, LE2B_REQUEST_MT " (%s %s, %s)", e2b_request_method(r->x),
+                       e2b_request_display_url(r->x), state_name(r));
   return 1;
 }
 
@@ -147,6 +147,6 @@ static const luaL_Reg methods[] = {
   {"progress", req_progress}, {"paused", req_paused}, {"http_version", req_http_version},
   {NULL, NULL}};
 
-void e2b_open_request(lua_State *L) {
-  e2b_define_type(L, E2B_REQUEST_MT, methods, req_close, req_tostring);
+void le2b_open_request(lua_State *L) {
+  le2b_define_type(L, LE2B_REQUEST_MT, methods, req_close, req_tostring);
 }

@@ -35,7 +35,7 @@ static const char *opt_string(lua_State *L, int t, const char *name, size_t *len
   raw_field(L, t, name);
   int ty = lua_type(L, -1);
   if (ty == LUA_TNIL) { lua_pop(L, 1); return NULL; }
-  if (ty != LUA_TSTRING) e2b_argerror(L, name, "string", -1);
+  if (ty != LUA_TSTRING) le2b_argerror(L, name, "string", -1);
   size_t n;
   const char *s = lua_tolstring(L, -1, &n);
   if (!allow_nul && strlen(s) != n) luaL_error(L, "bad argument '%s' (contains a NUL byte)", name);
@@ -47,7 +47,7 @@ static const char *opt_string(lua_State *L, int t, const char *name, size_t *len
 static long opt_count(lua_State *L, int t, const char *name, long dflt, long min) {
   raw_field(L, t, name);
   if (lua_isnil(L, -1)) { lua_pop(L, 1); return dflt; }
-  if (lua_type(L, -1) != LUA_TNUMBER) e2b_argerror(L, name, "number", -1);
+  if (lua_type(L, -1) != LUA_TNUMBER) le2b_argerror(L, name, "number", -1);
   lua_Number v = lua_tonumber(L, -1);
   if (v != v || v < (lua_Number)min || v > 2147483647.0 || v != (lua_Number)(long)v)
     luaL_error(L, "bad argument '%s' (integer >= %d expected, got %f)", name, (int)min, (double)v);
@@ -59,19 +59,19 @@ static int opt_bool(lua_State *L, int t, const char *name, int dflt) {
   raw_field(L, t, name);
   int ty = lua_type(L, -1);
   int v = ty == LUA_TNIL ? dflt : lua_toboolean(L, -1);
-  if (ty != LUA_TNIL && ty != LUA_TBOOLEAN) e2b_argerror(L, name, "boolean", -1);
+  if (ty != LUA_TNIL && ty != LUA_TBOOLEAN) le2b_argerror(L, name, "boolean", -1);
   lua_pop(L, 1);
   return v;
 }
 
 static int has_crlf(const char *s) { return strpbrk(s, "\r\n") != NULL; }
 
-static void check_headers(lua_State *L, int t, e2b_xfer_spec *s) {
+static void check_headers(lua_State *L, int t, e2b_request_spec *s) {
   raw_field(L, t, "headers");
   if (lua_isnil(L, -1)) { lua_pop(L, 1); return; }
-  if (!lua_istable(L, -1)) e2b_argerror(L, "headers", "table", -1);
+  if (!lua_istable(L, -1)) le2b_argerror(L, "headers", "table", -1);
   int h = lua_gettop(L);
-  size_t n = e2b_rawlen(L, h);
+  size_t n = le2b_rawlen(L, h);
   const char **arr = lua_newuserdata(L, (n ? n : 1) * sizeof *arr); /* stays on the stack */
   for (size_t i = 1; i <= n; i++) {
     lua_rawgeti(L, h, (int)i);
@@ -80,7 +80,7 @@ static void check_headers(lua_State *L, int t, e2b_xfer_spec *s) {
                  luaL_typename(L, -1));
     const char *line = lua_tostring(L, -1);
     const char *colon = strchr(line, ':');
-    if (!colon || colon == line || has_crlf(line) || strlen(line) != e2b_rawlen(L, -1))
+    if (!colon || colon == line || has_crlf(line) || strlen(line) != le2b_rawlen(L, -1))
       luaL_error(L, "bad argument 'headers[%d]' (\"Name: value\" without CR, LF or NUL expected)",
                  (int)i);
     arr[i - 1] = line;
@@ -92,12 +92,12 @@ static void check_headers(lua_State *L, int t, e2b_xfer_spec *s) {
   lua_pop(L, 1);     /* ... and drop the table (the options table still holds it) */
 }
 
-static void check_multipart(lua_State *L, int t, e2b_xfer_spec *s) {
+static void check_multipart(lua_State *L, int t, e2b_request_spec *s) {
   raw_field(L, t, "multipart");
   if (lua_isnil(L, -1)) { lua_pop(L, 1); return; }
-  if (!lua_istable(L, -1)) e2b_argerror(L, "multipart", "table (array of parts)", -1);
+  if (!lua_istable(L, -1)) le2b_argerror(L, "multipart", "table (array of parts)", -1);
   int m = lua_gettop(L);
-  size_t n = e2b_rawlen(L, m);
+  size_t n = le2b_rawlen(L, m);
   if (n == 0) luaL_error(L, "bad argument 'multipart' (at least one part expected)");
   e2b_part *parts = lua_newuserdata(L, n * sizeof *parts);
   memset(parts, 0, n * sizeof *parts);
@@ -136,13 +136,13 @@ static void check_method(lua_State *L, const char *m) {
       luaL_error(L, "bad argument 'method' (upper-case HTTP method expected, got \"%s\")", m);
 }
 
-static void parse(lua_State *L, int t, e2b_xfer_spec *s) {
+static void parse(lua_State *L, int t, e2b_request_spec *s) {
   check_keys(L, t, known, "request options");
   s->method = opt_string(L, t, "method", NULL, 0);
-  if (!s->method) e2b_argerror(L, "method", "string", 0);
+  if (!s->method) le2b_argerror(L, "method", "string", 0);
   check_method(L, s->method);
   s->url = opt_string(L, t, "url", NULL, 0);
-  if (!s->url) e2b_argerror(L, "url", "string", 0);
+  if (!s->url) le2b_argerror(L, "url", "string", 0);
   if (has_crlf(s->url) || strchr(s->url, ' '))
     luaL_error(L, "bad argument 'url' (must not contain spaces, CR or LF)");
   check_headers(L, t, s);
@@ -170,20 +170,20 @@ static void parse(lua_State *L, int t, e2b_xfer_spec *s) {
   s->verbose = opt_bool(L, t, "verbose", 0);
 }
 
-int e2b_request_new(lua_State *L, lclient *owner, int idx) {
-  e2b_xfer_spec s;
+int le2b_request_new(lua_State *L, le2b_client *owner, int idx) {
+  e2b_request_spec s;
   memset(&s, 0, sizeof s);
-  if (!lua_istable(L, idx)) e2b_argerror(L, "options", "table", idx);
+  if (!lua_istable(L, idx)) le2b_argerror(L, "options", "table", idx);
   parse(L, idx, &s);
-  /* Only now allocate: first the userdata (GC-owned), then the engine transfer. */
-  lrequest *r = lua_newuserdata(L, sizeof *r);
+  /* Only now allocate: first the userdata (GC-owned), then the engine request. */
+  le2b_request *r = lua_newuserdata(L, sizeof *r);
   r->x = NULL;
   r->owner = owner;
   r->ref = LUA_NOREF;
-  luaL_getmetatable(L, E2B_REQUEST_MT);
+  luaL_getmetatable(L, LE2B_REQUEST_MT);
   lua_setmetatable(L, -2);
   s.user = r;
-  r->x = e2b_xfer_new(owner->c, &s);
+  r->x = e2b_request_new(owner->c, &s);
   if (!r->x) return luaL_error(L, "out of memory starting the request");
   lua_pushvalue(L, -1);
   r->ref = luaL_ref(L, LUA_REGISTRYINDEX); /* pinned while libcurl may point into it */

@@ -7,7 +7,7 @@
 #include "internal.h"
 #include "redact.h"
 
-static void set_error(e2b_xfer *x, const char *kind, int code, const char *msg) {
+static void set_error(e2b_request *x, const char *kind, int code, const char *msg) {
   if (x->err_kind) return; /* the first cause wins */
   x->err_kind = kind;
   x->curl_code = code;
@@ -16,12 +16,12 @@ static void set_error(e2b_xfer *x, const char *kind, int code, const char *msg) 
 
 /* ---- header callback: status line, fields, end of the header block ---- */
 
-static void clear_headers(e2b_xfer *x) {
+static void clear_headers(e2b_request *x) {
   for (size_t i = 0; i < x->nhdrs; i++) free(x->hdrs[i].name);
   x->nhdrs = 0;
 }
 
-static int add_header(e2b_xfer *x, const char *p, size_t n) {
+static int add_header(e2b_request *x, const char *p, size_t n) {
   const char *colon = memchr(p, ':', n);
   if (!colon) return 0;
   size_t nl = (size_t)(colon - p);
@@ -57,7 +57,7 @@ static int add_header(e2b_xfer *x, const char *p, size_t n) {
 }
 
 /* The header block is complete: decide where the body goes. */
-static int headers_done(e2b_xfer *x) {
+static int headers_done(e2b_request *x) {
   int ok = x->status >= 200 && x->status < 300;
   if (x->mode == E2B_RESP_BUFFER) x->raw = 1;
   else if (x->mode == E2B_RESP_CONNECT) x->raw = x->status != 200;
@@ -78,7 +78,7 @@ static int headers_done(e2b_xfer *x) {
 }
 
 static size_t on_header(char *p, size_t size, size_t n, void *ud) {
-  e2b_xfer *x = ud;
+  e2b_request *x = ud;
   size_t len = size * n;
   if (len >= 5 && strncmp(p, "HTTP/", 5) == 0) { /* status line: a new header block */
     const char *sp = memchr(p, ' ', len);
@@ -99,13 +99,13 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud) {
 
 /* ---- write callback: append, decode, or write to file; pause when the reader falls behind ---- */
 
-static size_t buffered(const e2b_xfer *x) {
+static size_t buffered(const e2b_request *x) {
   if (x->raw) return e2b_buf_size(&x->bytes);
   return x->dec.queued_bytes; /* a partial message never counts, or a big one could deadlock */
 }
 
 static size_t on_write(char *p, size_t size, size_t n, void *ud) {
-  e2b_xfer *x = ud;
+  e2b_request *x = ud;
   size_t len = size * n;
   if (x->state == E2B_PENDING && headers_done(x) < 0) return 0; /* no header block (HTTP/0.9) */
   if (x->out_fp && !x->raw) {
@@ -141,7 +141,7 @@ static size_t on_write(char *p, size_t size, size_t n, void *ud) {
 }
 
 static size_t on_read(char *p, size_t size, size_t n, void *ud) {
-  e2b_xfer *x = ud;
+  e2b_request *x = ud;
   size_t got = fread(p, 1, size * n, x->body_fp);
   if (got == 0 && ferror(x->body_fp)) {
     set_error(x, "io", 0, "cannot read body_file");
@@ -152,7 +152,7 @@ static size_t on_read(char *p, size_t size, size_t n, void *ud) {
 
 static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
                        curl_off_t ulnow) {
-  e2b_xfer *x = ud;
+  e2b_request *x = ud;
   x->progress[0] = (double)ulnow;
   x->progress[1] = (double)ultotal;
   x->progress[2] = (double)dlnow;
@@ -185,21 +185,21 @@ static int on_debug(CURL *easy, curl_infotype type, char *p, size_t n, void *ud)
 
 /* ---- lifecycle ---- */
 
-static void link_client(e2b_xfer *x) {
+static void link_client(e2b_request *x) {
   e2b_client *c = x->client;
   x->next = c->all;
   if (c->all) c->all->prev = x;
   c->all = x;
 }
 
-static int fail_now(e2b_xfer *x, const char *kind, int code, const char *msg) {
+static int fail_now(e2b_request *x, const char *kind, int code, const char *msg) {
   set_error(x, kind, code, msg);
   x->state = E2B_FAILED;
   e2b_news(x);
   return -1;
 }
 
-static int setup_body(e2b_xfer *x, const e2b_xfer_spec *s) {
+static int setup_body(e2b_request *x, const e2b_request_spec *s) {
   CURL *e = x->easy;
   char msg[512];
   if (s->has_body) {
@@ -248,7 +248,7 @@ static int setup_body(e2b_xfer *x, const e2b_xfer_spec *s) {
   return 0;
 }
 
-static int setup(e2b_xfer *x, const e2b_xfer_spec *s) {
+static int setup(e2b_request *x, const e2b_request_spec *s) {
   CURL *e = x->easy;
   char msg[320];
   curl_easy_setopt(e, CURLOPT_PRIVATE, (char *)x);
@@ -310,8 +310,8 @@ static int setup(e2b_xfer *x, const e2b_xfer_spec *s) {
   return 0;
 }
 
-e2b_xfer *e2b_xfer_new(e2b_client *c, const e2b_xfer_spec *s) {
-  e2b_xfer *x = calloc(1, sizeof *x);
+e2b_request *e2b_request_new(e2b_client *c, const e2b_request_spec *s) {
+  e2b_request *x = calloc(1, sizeof *x);
   if (!x) return NULL;
   x->client = c;
   x->user = s->user;
@@ -341,7 +341,7 @@ e2b_xfer *e2b_xfer_new(e2b_client *c, const e2b_xfer_spec *s) {
   return x;
 }
 
-static void detach(e2b_xfer *x) {
+static void detach(e2b_request *x) {
   if (!x->attached) return;
   curl_multi_remove_handle(x->client->multi, x->easy);
   x->attached = 0;
@@ -366,7 +366,7 @@ static const char *kind_of(CURLcode rc) {
   }
 }
 
-void e2b_xfer_finish(e2b_xfer *x, CURLcode rc) {
+void e2b_request_finish(e2b_request *x, CURLcode rc) {
   /* curl does not always call the progress callback after the last bytes: take the totals */
   curl_off_t v;
   if (curl_easy_getinfo(x->easy, CURLINFO_SIZE_UPLOAD_T, &v) == CURLE_OK) x->progress[0] = (double)v;
@@ -399,12 +399,12 @@ void e2b_xfer_finish(e2b_xfer *x, CURLcode rc) {
   e2b_news(x);
 }
 
-void e2b_xfer_free(e2b_xfer *x) {
+void e2b_request_free(e2b_request *x) {
   if (!x) return;
   e2b_client *c = x->client;
   detach(x);
   if (x->in_news) { /* unlink from the news queue */
-    e2b_xfer **pp = &c->news_head, *prev = NULL;
+    e2b_request **pp = &c->news_head, *prev = NULL;
     while (*pp && *pp != x) { prev = *pp; pp = &(*pp)->news_next; }
     if (*pp) {
       *pp = x->news_next;
@@ -428,27 +428,27 @@ void e2b_xfer_free(e2b_xfer *x) {
 
 /* ---- accessors ---- */
 
-void *e2b_xfer_user(const e2b_xfer *x) { return x->user; }
-e2b_xfer *e2b_xfer_next(const e2b_xfer *x) { return x->next; }
-e2b_state e2b_xfer_state(const e2b_xfer *x) { return x->state; }
-e2b_resp_mode e2b_xfer_mode(const e2b_xfer *x) { return x->mode; }
-long e2b_xfer_status(const e2b_xfer *x) { return x->state == E2B_PENDING ? 0 : x->status; }
-size_t e2b_xfer_nheaders(const e2b_xfer *x) { return x->state == E2B_PENDING ? 0 : x->nhdrs; }
-const char *e2b_xfer_header(const e2b_xfer *x, size_t i, const char **value) {
+void *e2b_request_user(const e2b_request *x) { return x->user; }
+e2b_request *e2b_request_next(const e2b_request *x) { return x->next; }
+e2b_state e2b_request_state(const e2b_request *x) { return x->state; }
+e2b_resp_mode e2b_request_mode(const e2b_request *x) { return x->mode; }
+long e2b_request_status(const e2b_request *x) { return x->state == E2B_PENDING ? 0 : x->status; }
+size_t e2b_request_nheaders(const e2b_request *x) { return x->state == E2B_PENDING ? 0 : x->nhdrs; }
+const char *e2b_request_header(const e2b_request *x, size_t i, const char **value) {
   *value = x->hdrs[i].value;
   return x->hdrs[i].name;
 }
-const char *e2b_xfer_method(const e2b_xfer *x) { return x->method; }
-const char *e2b_xfer_display_url(const e2b_xfer *x) { return x->display; }
-int e2b_xfer_raw_body(const e2b_xfer *x) { return x->raw; }
-const char *e2b_xfer_bytes(const e2b_xfer *x, size_t *len) {
+const char *e2b_request_method(const e2b_request *x) { return x->method; }
+const char *e2b_request_display_url(const e2b_request *x) { return x->display; }
+int e2b_request_raw_body(const e2b_request *x) { return x->raw; }
+const char *e2b_request_bytes(const e2b_request *x, size_t *len) {
   *len = e2b_buf_size(&x->bytes);
   return e2b_buf_peek(&x->bytes);
 }
-const e2b_msg *e2b_xfer_msgs(const e2b_xfer *x) { return x->dec.head; }
-int e2b_xfer_paused(const e2b_xfer *x) { return x->paused; }
+const e2b_msg *e2b_request_msgs(const e2b_request *x) { return x->dec.head; }
+int e2b_request_paused(const e2b_request *x) { return x->paused; }
 
-void e2b_xfer_taken(e2b_xfer *x) {
+void e2b_request_taken(e2b_request *x) {
   e2b_buf_reset(&x->bytes);
   e2b_msg *m = e2b_connect_take(&x->dec);
   while (m) {
@@ -459,21 +459,21 @@ void e2b_xfer_taken(e2b_xfer *x) {
   if (x->paused && x->attached) {
     x->paused = 0;
     /* May deliver the held chunk right away. If our write callback refuses it (a malformed
-     * envelope, a full disk) curl only returns the error here and keeps the transfer: finish
+     * envelope, a full disk) curl only returns the error here and keeps the request: finish
      * it now, or it would sit in "headers" until the server happens to send or close. */
     CURLcode rc = curl_easy_pause(x->easy, CURLPAUSE_CONT);
-    if (rc != CURLE_OK || x->err_kind) e2b_xfer_finish(x, rc != CURLE_OK ? rc : CURLE_WRITE_ERROR);
+    if (rc != CURLE_OK || x->err_kind) e2b_request_finish(x, rc != CURLE_OK ? rc : CURLE_WRITE_ERROR);
   }
 }
 
-const char *e2b_xfer_error(const e2b_xfer *x, int *curl_code, const char **message) {
+const char *e2b_request_error(const e2b_request *x, int *curl_code, const char **message) {
   if (x->state != E2B_FAILED) return NULL;
   *curl_code = x->curl_code;
   *message = x->err_msg;
   return x->err_kind;
 }
 
-const char *e2b_xfer_http_version(const e2b_xfer *x) {
+const char *e2b_request_http_version(const e2b_request *x) {
   switch (x->http_version) {
   case CURL_HTTP_VERSION_1_0: return "1.0";
   case CURL_HTTP_VERSION_1_1: return "1.1";
@@ -483,6 +483,6 @@ const char *e2b_xfer_http_version(const e2b_xfer *x) {
   }
 }
 
-void e2b_xfer_progress(const e2b_xfer *x, double out[4]) {
+void e2b_request_progress(const e2b_request *x, double out[4]) {
   memcpy(out, x->progress, sizeof x->progress);
 }
