@@ -54,7 +54,7 @@ describe("e2b.core", function()
     assert.error_matches(function() client:request({ method = "GET", url = "http://x", bogus = 1 }) end,
       "unknown option 'bogus'")
     assert.error_matches(function() client:request({ method = "GET", url = "http://x", response = "nope" }) end,
-      "bad argument 'response'")
+      "bad argument 'response' %(\"buffer\", \"connect\", \"lines\" or \"file\" expected")
     assert.error_matches(function() client:request({ method = "POST", url = "http://x", body = "a", body_file = "/b" }) end,
       "at most one of")
     assert.error_matches(function() client:request({ method = "GET", url = "http://x", headers = { "X: a\r\nY: b" } }) end,
@@ -195,6 +195,65 @@ describe("e2b.core", function()
     assert.equal("done", req:state())
     assert.equal(503, req:status())
     assert.equal("status 503", table.concat(got))
+  end)
+
+  it("splits a newline-delimited answer into lines, whatever the chunking", function()
+    local body = '{"type":"stdout","text":"a"}\n\n{"type":"result"}\r\n{"type":"end_of_execution"}'
+    for _, chunk in ipairs({ 1, 2, 5, 4096 }) do
+      local req = client:request({ method = "POST", url = echo.url .. "/lines?chunk=" .. chunk,
+                                   response = "lines", body = body })
+      local got = run(req)
+      assert.equal("done", req:state())
+      -- "\n" removed, "\r" kept, the empty line is a line, the unterminated last one comes at the end
+      assert.same({ '{"type":"stdout","text":"a"}', "", '{"type":"result"}\r', '{"type":"end_of_execution"}' }, got)
+      assert.same({}, req:take())
+    end
+  end)
+
+  it("hands over the raw body of a non-2xx lines answer", function()
+    local req = client:request({ method = "POST", url = echo.url .. "/lines?status=502", response = "lines",
+                                 body = "bad gateway\nsecond line\n" })
+    local got = run(req)
+    assert.equal("done", req:state())
+    assert.equal(502, req:status())
+    assert.equal("bad gateway\nsecond line\n", table.concat(got))
+  end)
+
+  it("pauses a lines stream whose reader falls behind and resumes on take", function()
+    local line = ("y"):rep(99)
+    local n, bound = 40000, 64 * 1024  -- 4 MB of 100-byte lines
+    local req = client:request({ method = "POST", url = echo.url .. "/lines?chunk=65536", response = "lines",
+                                 max_buffered = bound, body = (line .. "\n"):rep(n) })
+    local deadline = core.now_ms() + 5000
+    while not req:paused() and core.now_ms() < deadline do client:step(50) end
+    assert.is_true(req:paused())
+    for _ = 1, 10 do client:step(10) end
+    local first = req:take()
+    assert.is_true(#first * 100 >= bound and #first * 100 <= bound + 256 * 1024, #first .. " lines")
+    local total, biggest = #first, #first
+    local deadline2 = core.now_ms() + 20000
+    while req:state() ~= "done" do
+      assert(req:state() ~= "failed", req:error() and req:error().message)
+      assert(core.now_ms() < deadline2, "stream stalled")
+      client:step(50)
+      local got = req:take()
+      for _, l in ipairs(got) do assert(l == line, "line corrupted") end
+      total = total + #got
+      if #got > biggest then biggest = #got end
+    end
+    total = total + #req:take()
+    assert.equal(n, total)
+    assert.is_true(biggest * 100 <= bound + 256 * 1024, "buffered " .. biggest .. " lines")
+  end)
+
+  it("fails a line longer than 64 MiB as malformed, keeping the lines before it", function()
+    local req = client:request({ method = "POST", url = echo.url .. "/lines?long=" .. (64 * 1024 * 1024 + 1),
+                                 response = "lines", body = "one\ntwo\n", timeout_ms = 30000 })
+    local got = run(req, 30000)
+    assert.equal("failed", req:state())
+    assert.equal("malformed", req:error().kind)
+    assert.matches("line longer than 67108864 bytes", req:error().message)
+    assert.same({ "one", "two" }, got)
   end)
 
   it("pauses a transfer whose reader falls behind and resumes on take", function()

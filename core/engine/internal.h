@@ -5,6 +5,7 @@
 #include <curl/curl.h>
 #include "buf.h"
 #include "connect.h"
+#include "lines.h"
 #include "request.h"
 
 typedef struct e2b_sock {
@@ -49,6 +50,7 @@ struct e2b_request {
   size_t nhdrs, caphdrs;
   e2b_buf bytes;
   e2b_connect_dec dec;
+  e2b_lines_dec lines;     /* E2B_RESP_LINES */
   size_t max_buffered;
   int paused;
   double progress[4];

@@ -61,6 +61,7 @@ static int headers_done(e2b_request *x) {
   int ok = x->status >= 200 && x->status < 300;
   if (x->mode == E2B_RESP_BUFFER) x->raw = 1;
   else if (x->mode == E2B_RESP_CONNECT) x->raw = x->status != 200;
+  else if (x->mode == E2B_RESP_LINES) x->raw = !ok;
   else if (!ok) x->raw = 1; /* an error answer is kept in memory, the file is left alone */
   else {
     x->out_fp = fopen(x->out_path, "wb");
@@ -101,6 +102,7 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud) {
 
 static size_t buffered(const e2b_request *x) {
   if (x->raw) return e2b_buf_size(&x->bytes);
+  if (x->mode == E2B_RESP_LINES) return x->lines.queued_bytes;
   return x->dec.queued_bytes; /* a partial message never counts, or a big one could deadlock */
 }
 
@@ -127,6 +129,15 @@ static size_t on_write(char *p, size_t size, size_t n, void *ud) {
       set_error(x, "io", 0, "out of memory buffering the response");
       return 0;
     }
+  } else if (x->mode == E2B_RESP_LINES) {
+    size_t before = x->lines.queued;
+    int rc = e2b_lines_feed(&x->lines, p, len);
+    if (rc != E2B_LINES_OK) {
+      set_error(x, rc == E2B_LINES_NOMEM ? "io" : "malformed", 0, x->lines.error);
+      if (x->lines.queued != before) e2b_news(x);
+      return 0;
+    }
+    if (x->lines.queued == before) return len; /* only part of a line so far */
   } else {
     size_t before = x->dec.queued;
     if (e2b_connect_feed(&x->dec, p, len) < 0) {
@@ -321,6 +332,7 @@ e2b_request *e2b_request_new(e2b_client *c, const e2b_request_spec *s) {
   x->verbose = s->verbose;
   e2b_buf_init(&x->bytes);
   e2b_connect_init(&x->dec);
+  e2b_lines_init(&x->lines);
   snprintf(x->method, sizeof x->method, "%s", s->method);
   e2b_url_display(s->url, x->display, sizeof x->display);
   if (s->mode == E2B_RESP_FILE) {
@@ -388,6 +400,8 @@ void e2b_request_finish(e2b_request *x, CURLcode rc) {
     if (x->state == E2B_PENDING) headers_done(x);
     if (!x->raw && x->mode == E2B_RESP_CONNECT && e2b_connect_partial(&x->dec))
       set_error(x, "malformed", 0, "response ended inside a Connect message");
+    if (!x->raw && x->mode == E2B_RESP_LINES && e2b_lines_finish(&x->lines) != E2B_LINES_OK)
+      set_error(x, "io", 0, x->lines.error);
   } else if (rc != CURLE_OK) {
     char msg[CURL_ERROR_SIZE + 64];
     const char *detail = x->curl_err[0] ? x->curl_err : curl_easy_strerror(rc);
@@ -423,6 +437,7 @@ void e2b_request_free(e2b_request *x) {
   free(x->hdrs);
   e2b_buf_free(&x->bytes);
   e2b_connect_free(&x->dec);
+  e2b_lines_free(&x->lines);
   free(x);
 }
 
@@ -446,6 +461,7 @@ const char *e2b_request_bytes(const e2b_request *x, size_t *len) {
   return e2b_buf_peek(&x->bytes);
 }
 const e2b_msg *e2b_request_msgs(const e2b_request *x) { return x->dec.head; }
+const e2b_line *e2b_request_lines(const e2b_request *x) { return x->lines.head; }
 int e2b_request_paused(const e2b_request *x) { return x->paused; }
 
 void e2b_request_taken(e2b_request *x) {
@@ -455,6 +471,12 @@ void e2b_request_taken(e2b_request *x) {
     e2b_msg *next = m->next;
     free(m);
     m = next;
+  }
+  e2b_line *l = e2b_lines_take(&x->lines);
+  while (l) {
+    e2b_line *next = l->next;
+    free(l);
+    l = next;
   }
   if (x->paused && x->attached) {
     x->paused = 0;

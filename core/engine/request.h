@@ -9,7 +9,7 @@ typedef struct e2b_client e2b_client;
 typedef struct e2b_request e2b_request;
 
 typedef enum { E2B_PENDING, E2B_HEADERS, E2B_DONE, E2B_FAILED } e2b_state;
-typedef enum { E2B_RESP_BUFFER, E2B_RESP_CONNECT, E2B_RESP_FILE } e2b_resp_mode;
+typedef enum { E2B_RESP_BUFFER, E2B_RESP_CONNECT, E2B_RESP_FILE, E2B_RESP_LINES } e2b_resp_mode;
 
 typedef struct e2b_part {
   const char *name;         /* form field name (required) */
@@ -77,13 +77,15 @@ size_t e2b_request_nheaders(const e2b_request *x);
 const char *e2b_request_header(const e2b_request *x, size_t i, const char **value); /* lower-case name */
 const char *e2b_request_method(const e2b_request *x);
 const char *e2b_request_display_url(const e2b_request *x); /* no userinfo/query */
-/* Raw bytes to take: the body in "buffer" mode, and in "connect"/"file" modes the body of an
- * answer that was not a success (not decoded, not written to the file). */
+/* Raw bytes to take: the body in "buffer" mode, and in "connect"/"file"/"lines" modes the body
+ * of an answer that was not a success (not decoded, not written to the file). */
 int e2b_request_raw_body(const e2b_request *x); /* 1 when take yields bytes */
 const char *e2b_request_bytes(const e2b_request *x, size_t *len);
 /* Decoded Connect messages (walk with ->next; do not free). */
 const struct e2b_msg *e2b_request_msgs(const e2b_request *x);
-/* Drop what was taken (bytes and messages) and resume a paused request. */
+/* Complete lines of a "lines" answer (walk with ->next; do not free). */
+const struct e2b_line *e2b_request_lines(const e2b_request *x);
+/* Drop what was taken (bytes, messages, lines) and resume a paused request. */
 void e2b_request_taken(e2b_request *x);
 int e2b_request_paused(const e2b_request *x);
 /* After E2B_FAILED: kind ("timeout", "connect", "dropped", "protocol", "malformed", "io"). */

@@ -2,6 +2,7 @@
 #include <string.h>
 #include "binding.h"
 #include "../engine/connect.h"
+#include "../engine/lines.h"
 
 le2b_request *le2b_checkrequest(lua_State *L, int idx) {
   le2b_request *r = le2b_testudata(L, idx, LE2B_REQUEST_MT);
@@ -79,6 +80,13 @@ static int req_take(lua_State *L) {
       lua_setfield(L, -2, "flags");
       lua_pushlstring(L, m->data, m->len);
       lua_setfield(L, -2, "data");
+      lua_rawseti(L, -2, ++i);
+    }
+  } else if (e2b_request_mode(r->x) == E2B_RESP_LINES) {
+    lua_newtable(L);
+    int i = 0;
+    for (const e2b_line *l = e2b_request_lines(r->x); l; l = l->next) {
+      lua_pushlstring(L, l->data, l->len);
       lua_rawseti(L, -2, ++i);
     }
   } else if (e2b_request_mode(r->x) == E2B_RESP_BUFFER) {

@@ -156,7 +156,8 @@ static void parse(lua_State *L, int t, e2b_request_spec *s) {
   if (!mode || strcmp(mode, "buffer") == 0) s->mode = E2B_RESP_BUFFER;
   else if (strcmp(mode, "connect") == 0) s->mode = E2B_RESP_CONNECT;
   else if (strcmp(mode, "file") == 0) s->mode = E2B_RESP_FILE;
-  else luaL_error(L, "bad argument 'response' (\"buffer\", \"connect\" or \"file\" expected, got \"%s\")", mode);
+  else if (strcmp(mode, "lines") == 0) s->mode = E2B_RESP_LINES;
+  else luaL_error(L, "bad argument 'response' (\"buffer\", \"connect\", \"lines\" or \"file\" expected, got \"%s\")", mode);
   s->response_file = opt_string(L, t, "response_file", NULL, 0);
   if ((s->mode == E2B_RESP_FILE) != (s->response_file != NULL))
     luaL_error(L, s->response_file ? "bad argument 'response_file' (only with response = \"file\")"

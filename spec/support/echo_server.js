@@ -9,6 +9,9 @@
 //                    raw:"hex", hold:true} -> Connect envelopes split every k bytes, one write
 //                    each; with hold the answer is never ended (a server that goes quiet)
 //   /hang            send headers and nothing else (until the client goes away)
+//   /lines           POST: answer the request body as is (newline-delimited text), split every
+//                    [chunk] bytes with [delay] ms between writes, status [status] (200), then
+//                    [long] more bytes of "x" without a newline
 // Exits on SIGTERM, when the --parent pid is gone, or after LIFETIME ms so a crashed spec never leaves it behind.
 'use strict';
 const http = require('http');
@@ -64,6 +67,13 @@ const server = http.createServer((req, res) => {
       if (o.raw) buf = Buffer.concat([buf, Buffer.from(o.raw, 'hex')]);
       res.writeHead(o.status || 200, { 'content-type': o.ct || 'application/connect+json' });
       writeChunks(res, buf, o.chunk || buf.length || 1, o.delay || 0, o.hold === true);
+    });
+  } else if (path === '/lines') {
+    readAll(req, (len, sha, body) => {
+      res.writeHead(Number(q('status', 200)), { 'content-type': 'application/x-ndjson' });
+      const long = Number(q('long', 0));
+      const buf = long ? Buffer.concat([body, Buffer.alloc(long, 'x')]) : body;
+      writeChunks(res, buf, Number(q('chunk', buf.length || 1)), Number(q('delay', 0)), false);
     });
   } else if (path === '/hang') {
     res.writeHead(200, { 'content-type': 'application/connect+json' });
