@@ -467,6 +467,77 @@ function Stream:close()
   self.req:close()
 end
 
+-- ---------------------------------------------------------------------------------------------
+-- Newline-delimited streams (NDJSON, e.g. the code interpreter's /execute answer)
+
+local Lines = {}
+Lines.__index = Lines
+
+--- Open a newline-delimited stream: the C core splits the body into lines as it arrives
+--- (response mode "lines"). Returns once the headers are in (bounded by `desc.timeout`, default
+--- the request timeout) a stream with `status`, `headers`, `s:next()` and `s:close()`.
+--- `desc.stream_timeout` (seconds, default 0 = none) bounds the whole exchange; there is no idle
+--- limit between lines. Transport failures raise (`TimeoutError`, `SandboxError` with `kind`).
+function T:lines(desc)
+  local timeout = seconds(desc and desc.timeout, "timeout", self.request_timeout)
+  local total = seconds(desc and desc.stream_timeout, "stream_timeout", 0)
+  local req = self:_start(desc, "lines", total * 1000, 256 * KB)
+  await_headers(self, req, desc, timeout)
+  return setmetatable({ t = self, req = req, desc = desc, queue = {}, qi = 1, qn = 0, timeout = timeout,
+                        status = req:status(), headers = req:headers() or {} }, Lines)
+end
+
+--- Next complete line (a string without its "\n"), or `nil, end_info` at the end: `{}` after a
+--- clean end of a 2xx answer, `{ http_status = n, body = "<raw body>" }` for any other answer
+--- (its body is not split). Transport failures raise; lines received before stay readable.
+---@return string?, table?
+function Lines:next()
+  local req = self.req
+  while true do
+    local line = self.queue[self.qi]
+    if line then
+      self.queue[self.qi] = nil
+      self.qi = self.qi + 1
+      return line
+    end
+    if self.finished then return nil, self.end_info end
+    if self.status < 200 or self.status >= 300 then
+      self.deadline = self.timeout > 0 and core.now_ms() + self.timeout * 1000 or nil
+      http_end(self)
+      return nil, self.end_info
+    end
+    local st = req:state()
+    local got = req:take()
+    if type(got) == "table" then
+      for _, l in ipairs(got) do
+        self.qn = self.qn + 1
+        self.queue[self.qn] = l
+      end
+    end
+    if not self.queue[self.qi] then
+      if st == "done" then
+        self.finished = true
+        self.end_info = {}
+        req:close()
+      elseif st == "failed" or st == "closed" then
+        self.finished = true
+        fail(req, self.desc)
+      else
+        self.t:wait(req, nil)
+      end
+    end
+  end
+end
+
+--- Stop reading: closes the exchange (the server sees the connection go away). Idempotent.
+function Lines:close()
+  if not self.finished then
+    self.finished = true
+    self.end_info = self.end_info or { canceled = true }
+  end
+  self.req:close()
+end
+
 --- Close the client and every request on it.
 function T:close()
   self.client:close()
