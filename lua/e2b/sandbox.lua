@@ -48,7 +48,35 @@ function Sandbox.__close(self)
   pcall(Sandbox.kill, self)
 end
 
-local function is_sandbox(v) return getmetatable(v) == Sandbox end
+-- A Sandbox, or an instance of a class derived from it (Sandbox.extend): its metatable, or one
+-- its metatable inherits from through `__index`, is Sandbox.
+local function is_sandbox(v)
+  local mt = getmetatable(v)
+  for _ = 1, 8 do
+    if mt == Sandbox then return true end
+    if type(mt) ~= "table" then return false end
+    local up = getmetatable(mt)
+    mt = type(up) == "table" and rawget(up, "__index") or nil
+  end
+  return false
+end
+
+--- A class derived from Sandbox: its instances are full sandboxes (commands, files, git, pty,
+--- kill …) and its own methods come first. `name` is the class name for tostring; the new class
+--- starts with Sandbox's defaults (`DEFAULT_TEMPLATE`, `DEFAULT_TIMEOUT`), which it may change.
+--- `cls.wrap(sbx)` turns a Sandbox made by `Sandbox.create`/`connect` into an instance of it.
+---@param name string  e.g. "e2b.code_interpreter.Sandbox"
+---@return table
+function Sandbox.extend(name)
+  options.arg("Sandbox.extend", "name", name, "string")
+  local cls = setmetatable({}, { __index = Sandbox })
+  cls.__index = cls
+  cls.__name = name
+  cls.__close = Sandbox.__close
+  cls.__tostring = function(self) return name .. "(id=" .. self.sandbox_id .. ")" end
+  cls.wrap = function(sbx) return setmetatable(sbx, cls) end
+  return cls
+end
 
 -- The git module is optional; a load error inside it must still surface.
 local function load_git()

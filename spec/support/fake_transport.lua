@@ -125,4 +125,40 @@ function Fake:open(desc)
   return setmetatable({ status = res.status, headers = res.headers or {}, chunks = chunks, i = 0 }, Reader)
 end
 
+local Lines = {}
+Lines.__index = Lines
+
+function Lines:next()
+  self.i = self.i + 1
+  local l = self.lines[self.i]
+  if l ~= nil then
+    if self.on_line then self.on_line(self.i, l) end
+    return l
+  end
+  if self.status < 200 or self.status >= 300 then return nil, { http_status = self.status, body = self.body } end
+  if self.raise then error(self.raise, 0) end
+  return nil, {}
+end
+
+function Lines:close() self.closed = true end
+
+--- Newline-delimited stream (T:lines): the handler returns a response { status, headers, body };
+--- a 2xx body is handed over one line at a time, then `res.raise` (if set) is raised where the
+--- end would be; `res.raise_open` is raised by lines() itself (a failure before the headers).
+--- `res.on_line(i, line)` is called as each line is handed over.
+function Fake:lines(desc)
+  local res = self:_dispatch(desc)
+  if res.raise_open then error(res.raise_open, 0) end
+  local lines, body = {}, res.body or ""
+  if res.status >= 200 and res.status < 300 then
+    for l in (body:sub(-1) == "\n" and body or body .. "\n"):gmatch("([^\n]*)\n") do lines[#lines + 1] = l end
+    if body == "" then lines = {} end
+  end
+  local s = setmetatable({ status = res.status, headers = res.headers or {}, lines = lines, i = 0, body = body,
+                           raise = res.raise, on_line = res.on_line }, Lines)
+  self.line_streams = self.line_streams or {}
+  self.line_streams[#self.line_streams + 1] = s
+  return s
+end
+
 return M

@@ -1,0 +1,337 @@
+--- `require("e2b.code_interpreter")`: E2B's Code Interpreter — stateful code cells (Python,
+--- JavaScript, bash …) on Jupyter kernels in a sandbox, with values, prints, errors and charts back
+--- as structured results, streamed while the cell runs. Names follow the official Python SDK.
+---
+--- ```lua
+--- local ci = require("e2b.code_interpreter")
+--- local sbx <close> = ci.Sandbox.create()          -- template "code-interpreter-v1"
+--- sbx:run_code("x = 41")
+--- local ex = sbx:run_code("x + 1", { on_stdout = function(m) io.write(m.line) end })
+--- print(ex.text)                                    --> 42
+--- local ctx = sbx:create_code_context({ language = "python", cwd = "/tmp" })
+--- sbx:run_code("import os; os.getcwd()", { context = ctx }).text   --> /tmp
+--- ```
+---
+--- `ci.Sandbox` is a full `e2b.Sandbox` (commands, files, git, pty, pause, kill …) plus the methods
+--- below. The kernels' server listens on port 49999 in the sandbox; requests go to
+--- `https://49999-<id>.<domain>` (or `E2B_SANDBOX_URL` / `sandbox_url` with routing headers).
+---@class e2b.code_interpreter
+local ci = {}
+
+local errors = require("e2b.errors")
+-- Waits happen inside these pcalls: async.pcall lets a task yield through them on PUC 5.1 too.
+local pcall = require("e2b.async").pcall
+local options = require("e2b.options")
+local config = require("e2b.config")
+local core = require("e2b.core")   -- the clock only
+local json = require("e2b.transport").json
+local BaseSandbox = require("e2b.sandbox")
+local envd = require("e2b.envd")
+local models = require("e2b.code_interpreter.models")
+
+ci.models = models
+ci.Result = models.Result
+ci.Execution = models.Execution
+ci.ExecutionError = models.ExecutionError
+ci.Context = models.Context
+
+ci.JUPYTER_PORT = 49999
+ci.DEFAULT_TEMPLATE = "code-interpreter-v1"
+--- Default `timeout` of run_code, seconds (the Python SDK's).
+ci.DEFAULT_TIMEOUT = 300
+
+---@class e2b.code_interpreter.Sandbox: e2b.Sandbox
+local Sandbox = BaseSandbox.extend("e2b.code_interpreter.Sandbox")
+Sandbox.DEFAULT_TEMPLATE = ci.DEFAULT_TEMPLATE
+ci.Sandbox = Sandbox
+
+local function is_ci(v) return getmetatable(v) == Sandbox end
+
+local function method_check(fname, self)
+  if not is_ci(self) then
+    errors.InvalidArgumentError:raise(fname .. ": call it as a method on a code_interpreter Sandbox (sbx:" ..
+      fname:match("[:.]([%w_]+)$") .. "(…))")
+  end
+end
+
+local function copy(fname, opts)
+  if opts ~= nil and type(opts) ~= "table" then
+    errors.InvalidArgumentError:raise(("%s: options must be a table, got %s"):format(fname, type(opts)))
+  end
+  local o = {}
+  for k, v in pairs(opts or {}) do o[k] = v end
+  return o
+end
+
+--- Create a code-interpreter sandbox: the options of `e2b.Sandbox.create`, with `template`
+--- defaulting to "code-interpreter-v1".
+---@param opts e2b.CreateOpts?
+---@return e2b.code_interpreter.Sandbox
+function Sandbox.create(opts)
+  local o = copy("Sandbox.create", opts)
+  if o.template == nil then o.template = Sandbox.DEFAULT_TEMPLATE end
+  return Sandbox.wrap(BaseSandbox.create(o))
+end
+
+--- Connect to (or resume) a code-interpreter sandbox: `ci.Sandbox.connect(id, opts)` or
+--- `sbx:connect(opts)`, as `e2b.Sandbox.connect`.
+---@param self_or_id e2b.code_interpreter.Sandbox|string
+---@param opts (e2b.ConnectionOpts|{timeout: number?})?
+---@return e2b.code_interpreter.Sandbox
+function Sandbox.connect(self_or_id, opts)
+  if is_ci(self_or_id) then return BaseSandbox.connect(self_or_id, opts) end
+  return Sandbox.wrap(BaseSandbox.connect(self_or_id, opts))
+end
+
+---------------------------------------------------------------------------------------------------
+-- addressing (the official SDKs': sandbox_url verbatim, else http(s)://<get_host(49999)>)
+
+local function base_url(self)
+  local cfg = self._cfg
+  if cfg.sandbox_url then return cfg.sandbox_url end
+  return (cfg.debug and "http://" or "https://") ..
+    config.host(cfg, self.sandbox_id, self.sandbox_domain, ci.JUPYTER_PORT)
+end
+
+-- Routing headers on every request; the envd access token only on /execute (the server hands it
+-- to envd to read the sandbox's environment).
+local function headers(self, with_access_token)
+  local h = {
+    ["User-Agent"] = config.USER_AGENT,
+    ["Content-Type"] = "application/json",
+    ["E2b-Sandbox-Id"] = self.sandbox_id,
+    ["E2b-Sandbox-Port"] = tostring(ci.JUPYTER_PORT),
+  }
+  if self.traffic_access_token then
+    errors.add_secret(self.traffic_access_token)
+    h["E2B-Traffic-Access-Token"] = self.traffic_access_token
+  end
+  local token = self._envd and self._envd.access_token
+  if with_access_token and token then h["X-Access-Token"] = token end
+  return h
+end
+
+---------------------------------------------------------------------------------------------------
+-- errors (the official SDKs' mapping)
+
+local REQUEST_TIMEOUT = "Request timed out — the 'request_timeout' option can be used to increase this timeout"
+local EXECUTION_TIMEOUT = "Execution timed out — the 'timeout' option can be used to increase this timeout " ..
+  "(seconds, 0 = none)"
+local KILLED = "The sandbox was killed while the request was in progress. This can happen when the sandbox " ..
+  "times out or is killed manually. You can modify the sandbox timeout by passing 'timeout' when creating " ..
+  "the sandbox or calling ':set_timeout' on it."
+
+--- The error for a non-2xx answer of the code-interpreter server: 502 → TimeoutError (the
+--- sandbox is gone or timed out), 404 → NotFoundError (e.g. "Context <id> not found"), anything
+--- else SandboxError "<status>: <body>".
+---@param status integer
+---@param body string?
+---@return e2b.Error
+function ci.http_error(status, body)
+  body = body or ""
+  if status == 502 or status == 404 then return envd.http_error({ status = status, body = body }) end
+  local msg = body ~= "" and body or ("HTTP " .. status)
+  return errors.SandboxError:new(status .. ": " .. msg, { status = status })
+end
+
+-- A transport failure: a timeout is the request's or the execution's; a dropped connection to a
+-- sandbox that no longer answers is the "sandbox was killed" TimeoutError.
+local function failure(self, err, execution_timeout)
+  if not errors.is(err) then return err end
+  if err.kind == "timeout" then
+    return errors.TimeoutError:new(execution_timeout and EXECUTION_TIMEOUT or REQUEST_TIMEOUT,
+      { kind = "timeout" })
+  end
+  if err.kind == "dropped" or err.kind == "protocol" then
+    if self._envd:health(5) == false then
+      return errors.TimeoutError:new(KILLED, { kind = "dropped" })
+    end
+  end
+  return err
+end
+
+---------------------------------------------------------------------------------------------------
+-- plain requests (/contexts)
+
+local function call(self, fname, method, path, body, request_timeout)
+  local cfg = self._cfg
+  local T = config.transport(cfg)
+  local ok, res = pcall(T.request, T, { method = method, url = base_url(self) .. path,
+    headers = headers(self, false), body = body and json.encode(body) or nil,
+    timeout = request_timeout or cfg.request_timeout })
+  if not ok then error(failure(self, res, false), 0) end
+  if res.status < 200 or res.status >= 300 then error(ci.http_error(res.status, res.body), 0) end
+  local data = json.try_decode(res.body or "")
+  if data == nil and res.body ~= nil and res.body:find("%S") then
+    errors.SandboxError:raise(fname .. ": the code interpreter sent an invalid JSON answer", { status = res.status })
+  end
+  return data
+end
+
+-- The id of a Context, or the id given as a string.
+local function context_id(fname, argname, ctx)
+  if type(ctx) == "string" then
+    if ctx == "" then errors.InvalidArgumentError:raise(fname .. ": '" .. argname .. "' must not be empty") end
+    return ctx
+  end
+  if type(ctx) == "table" and type(ctx.id) == "string" and ctx.id ~= "" then return ctx.id end
+  errors.InvalidArgumentError:raise(("%s: '%s' must be a Context (with a string id) or a context id, got %s"):format(
+    fname, argname, type(ctx)))
+end
+
+---@class e2b.code_interpreter.CreateContextOpts
+---@field cwd string?              working directory of the kernel (server default /home/user)
+---@field language string?         "python" (default), "javascript", "typescript", "bash", "r" …
+---@field request_timeout number?  seconds, 0 = none
+
+--- Create a new code context (its own kernel: its own variables, imports and working directory).
+---@param opts e2b.code_interpreter.CreateContextOpts?
+---@return e2b.code_interpreter.Context
+function Sandbox:create_code_context(opts)
+  method_check("Sandbox:create_code_context", self)
+  local o = options.check("Sandbox:create_code_context", opts,
+    { cwd = "string", language = "string", request_timeout = "number" })
+  options.seconds("Sandbox:create_code_context", "request_timeout", o.request_timeout)
+  local body = { language = o.language, cwd = o.cwd }
+  return models.Context.from_json(call(self, "Sandbox:create_code_context", "POST", "/contexts", body,
+    o.request_timeout))
+end
+
+--- Every code context of the sandbox (the default python and javascript ones included).
+---@param opts { request_timeout: number? }?
+---@return e2b.code_interpreter.Context[]
+function Sandbox:list_code_contexts(opts)
+  method_check("Sandbox:list_code_contexts", self)
+  local o = options.check("Sandbox:list_code_contexts", opts, { request_timeout = "number" })
+  options.seconds("Sandbox:list_code_contexts", "request_timeout", o.request_timeout)
+  local data = call(self, "Sandbox:list_code_contexts", "GET", "/contexts", nil, o.request_timeout)
+  if type(data) ~= "table" then
+    errors.SandboxError:raise("Sandbox:list_code_contexts: the code interpreter sent no list")
+  end
+  local out = {}
+  for i, c in ipairs(data) do out[i] = models.Context.from_json(c) end
+  return out
+end
+
+--- Restart a context's kernel: its state is gone, its id stays. `ctx` is a Context or its id.
+--- An unknown context raises NotFoundError.
+---@param ctx e2b.code_interpreter.Context|string
+---@param opts { request_timeout: number? }?
+function Sandbox:restart_code_context(ctx, opts)
+  method_check("Sandbox:restart_code_context", self)
+  local id = context_id("Sandbox:restart_code_context", "context", ctx)
+  local o = options.check("Sandbox:restart_code_context", opts, { request_timeout = "number" })
+  options.seconds("Sandbox:restart_code_context", "request_timeout", o.request_timeout)
+  call(self, "Sandbox:restart_code_context", "POST", "/contexts/" .. config.escape(id) .. "/restart", nil,
+    o.request_timeout)
+end
+
+--- Remove a context and stop its kernel. `ctx` is a Context or its id. An unknown context raises
+--- NotFoundError.
+---@param ctx e2b.code_interpreter.Context|string
+---@param opts { request_timeout: number? }?
+function Sandbox:remove_code_context(ctx, opts)
+  method_check("Sandbox:remove_code_context", self)
+  local id = context_id("Sandbox:remove_code_context", "context", ctx)
+  local o = options.check("Sandbox:remove_code_context", opts, { request_timeout = "number" })
+  options.seconds("Sandbox:remove_code_context", "request_timeout", o.request_timeout)
+  call(self, "Sandbox:remove_code_context", "DELETE", "/contexts/" .. config.escape(id), nil, o.request_timeout)
+end
+
+---------------------------------------------------------------------------------------------------
+-- run_code
+
+local RUN_SPEC = {
+  language = "string", context = { "table", "string" }, envs = "table", timeout = "number",
+  request_timeout = "number", on_stdout = "callable", on_stderr = "callable", on_result = "callable",
+  on_error = "callable",
+}
+
+---@class e2b.code_interpreter.RunCodeOpts
+---@field language string?          run in this language's default context ("python" when neither
+---                                 language nor context is given); not together with `context`
+---@field context (e2b.code_interpreter.Context|string)?  run in this context (or context id)
+---@field envs table<string,string>? environment variables for this cell only
+---@field timeout number?           seconds the cell may run (default 300, 0 = none); past it the
+---                                 request is closed, which interrupts the cell, and TimeoutError
+---                                 is raised
+---@field request_timeout number?   seconds to wait for the server's answer to begin (default the
+---                                 connection's request_timeout, 60)
+---@field on_stdout (fun(msg: e2b.code_interpreter.OutputMessage))?  each stdout message as it arrives
+---@field on_stderr (fun(msg: e2b.code_interpreter.OutputMessage))?  each stderr message as it arrives
+---@field on_result (fun(result: e2b.code_interpreter.Result))?      each result as it arrives
+---@field on_error (fun(err: e2b.code_interpreter.ExecutionError))?  the cell's error, when it raises
+
+--- Run `code` in a context (the default Python one unless `language` or `context` says otherwise)
+--- and return its Execution. State persists per context across calls. An error in the code is
+--- `execution.error`, not raised; what raises is the SDK's: InvalidArgumentError (bad arguments,
+--- before any request), TimeoutError (past `timeout` — the cell is interrupted and the context
+--- stays usable —, past `request_timeout`, a 502, or the sandbox killed meanwhile), NotFoundError
+--- (unknown context), SandboxError. Callbacks run as each line of the answer arrives and may
+--- yield inside `e2b.async` tasks; cancelling such a task interrupts the cell.
+---@param code string
+---@param opts e2b.code_interpreter.RunCodeOpts?
+---@return e2b.code_interpreter.Execution
+function Sandbox:run_code(code, opts)
+  local fname = "Sandbox:run_code"
+  method_check(fname, self)
+  options.arg(fname, "code", code, "string")
+  local o = options.check(fname, opts, RUN_SPEC)
+  options.string_map(fname, "envs", o.envs)
+  options.seconds(fname, "timeout", o.timeout)
+  options.seconds(fname, "request_timeout", o.request_timeout)
+  if o.language ~= nil and o.context ~= nil then
+    errors.InvalidArgumentError:raise(fname .. ": You can provide context or language, but not both at the same time.")
+  end
+  local ctx_id = o.context ~= nil and context_id(fname, "context", o.context) or nil
+  local timeout = o.timeout == nil and ci.DEFAULT_TIMEOUT or o.timeout
+  local cfg = self._cfg
+  local request_timeout = o.request_timeout or cfg.request_timeout
+
+  local T = config.transport(cfg)
+  local t0 = core.now_ms()
+  local ok, s = pcall(T.lines, T, {
+    method = "POST", url = base_url(self) .. "/execute", headers = headers(self, true),
+    body = json.encode({ code = code, context_id = ctx_id, language = o.language, env_vars = o.envs }),
+    timeout = request_timeout, stream_timeout = timeout,
+  })
+  if not ok then
+    -- before the answer began: the execution's own limit only when it is what ran out
+    local by_execution = timeout > 0 and core.now_ms() - t0 >= timeout * 1000 - 20
+    error(failure(self, s, by_execution), 0)
+  end
+  if s.status < 200 or s.status >= 300 then
+    local ok2, err, info = pcall(s.next, s)
+    s:close()
+    if not ok2 then error(failure(self, err, false), 0) end
+    error(ci.http_error(s.status, info and info.body), 0)
+  end
+
+  local ex = models.Execution.new()
+  local handlers = { on_stdout = o.on_stdout, on_stderr = o.on_stderr, on_result = o.on_result,
+                     on_error = o.on_error }
+  local finished = false
+  while true do
+    local ok3, line = pcall(s.next, s)
+    if not ok3 then
+      s:close()
+      error(failure(self, line, true), 0)
+    end
+    if line == nil then break end
+    -- a callback's error (or a task cancelled inside it) closes the request: that interrupts the cell
+    local ok4, fin = pcall(models.feed, ex, line, handlers)
+    if not ok4 then
+      s:close()
+      error(fin, 0)
+    end
+    if fin then finished = true end
+  end
+  if not finished then
+    if self._envd:health(5) == false then errors.TimeoutError:raise(KILLED, { kind = "dropped" }) end
+    errors.SandboxError:raise(fname .. ": the execution's answer ended before its end_of_execution event",
+      { kind = "protocol" })
+  end
+  return ex
+end
+
+return ci
