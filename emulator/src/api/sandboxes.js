@@ -51,6 +51,7 @@ async function create(ctx, req, res) {
     autoResume: !!(autoResume && autoResume.enabled),
     allowInternetAccess: v.optBool(body, 'allow_internet_access'),
     network: v.optObject(body, 'network'),
+    start: tmpl.start, // the template's start command, run inside the new sandbox
   };
   if (spec.autoResume && !spec.autoPause) {
     throw new HttpError(400, 'autoResume requires autoPause (lifecycle onTimeout "pause")');

@@ -5,6 +5,7 @@ const CREATED = '2025-01-01T00:00:00.000Z';
 
 const TEMPLATES = [
   { templateID: 'rki5dems9wqfm4r03t7g', alias: 'base', buildID: '00000000-0000-4000-8000-000000000001' },
+  require('../../templates/code-interpreter').template, // built-in, with a start(sbx) hook
 ];
 
 // "base", "base:default", "team/base", the id… -> template or null.

@@ -23,7 +23,8 @@ class Registry extends EventEmitter {
   }
 
   // spec: { templateID, alias, timeout (s), metadata, envVars, secure, autoPause, autoPauseMemory,
-  //         autoResume, allowInternetAccess, network }
+  //         autoResume, allowInternetAccess, network, start (async fn(sbx): the template's start
+  //         command, awaited until the template is ready) }
   async create(spec) {
     const id = newId();
     const sbx = new Sandbox({
@@ -52,6 +53,7 @@ class Registry extends EventEmitter {
     sbx.metrics = [];
     try {
       await sbx.start();
+      if (typeof spec.start === 'function') await spec.start(sbx);
     } catch (e) {
       await sbx.kill().catch(() => {});
       throw e;

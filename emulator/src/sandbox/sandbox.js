@@ -31,6 +31,21 @@ class Sandbox extends EventEmitter {
     this._iso = isolation.detect();
     this._wrappers = new Set(); // ChildHandles started by spawn and still running
     this._init = null; // { outer, inner, ns } in bwrap mode
+    // Sandboxes share the host's network: a port a sandbox process listens on is the host's.
+    // A template whose server cannot own a fixed port on the host (two sandboxes would
+    // collide) listens on a free one and maps its sandbox port to it (mapPort).
+    this.sharedNetwork = true;
+    this._portMap = new Map();
+  }
+
+  // Where traffic for `port` of this sandbox goes: { host, port } (the envd router proxies
+  // every port but envd's there).
+  portTarget(port) {
+    return { host: '127.0.0.1', port: this._portMap.get(port) || port };
+  }
+
+  mapPort(port, hostPort) {
+    this._portMap.set(port, hostPort);
   }
 
   get isolated() { return this._iso.mode === 'bwrap'; }
