@@ -81,9 +81,21 @@ class Conn:
         self.reader, self.writer = reader, writer
         self.buf = b""
         self.closed = False
+        self._pending = None
+
+    async def _read(self):
+        # One read in flight at a time, shielded: cancelling the waiter (the stream's watcher,
+        # when the response ends) leaves it for the next reader, so the bytes of a keep-alive
+        # request that arrived meanwhile are never lost (a lost head made the next request
+        # unparseable, and the connection was closed with data unread: a reset).
+        if self._pending is None:
+            self._pending = asyncio.ensure_future(self.reader.read(65536))
+        data = await asyncio.shield(self._pending)
+        self._pending = None
+        return data
 
     async def _fill(self):
-        data = await self.reader.read(65536)
+        data = await self._read()
         if not data:
             raise EOFError
         self.buf += data
@@ -163,7 +175,7 @@ class Conn:
             # A client that closes its side (abort, timeout) ends the execution. Bytes of a
             # pipelined next request are kept for read_request.
             while True:
-                data = await self.reader.read(65536)
+                data = await self._read()
                 if not data:
                     return
                 self.buf += data
