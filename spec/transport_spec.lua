@@ -2,7 +2,7 @@
 local transport = require("e2b.transport")
 local errors = require("e2b.errors")
 local echo_server = require("spec.support.echo")
-local json = transport.json
+local json = require("e2b.json")
 
 local echo, T
 

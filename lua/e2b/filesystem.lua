@@ -16,11 +16,15 @@ local Filesystem = {}
 Filesystem.__index = Filesystem
 
 local errors = require("e2b.errors")
--- Waits happen inside these pcalls: async.pcall lets a task yield through them on PUC 5.1 too.
-local pcall = require("e2b.async").pcall
+local version = require("e2b.version")
+-- Waits happen inside these pcalls: compat.pcall lets a task yield through them on PUC 5.1 too.
+local pcall = require("e2b.compat").pcall
 local options = require("e2b.options")
 local envd = require("e2b.envd")
 local config = require("e2b.config")
+local json = require("e2b.json")
+local entry = require("e2b.entry")
+local Watch = require("e2b.watch")
 
 function Filesystem.__tostring(self)
   return "e2b.Filesystem(sandbox=" .. self._envd.sandbox_id .. ")"
@@ -35,38 +39,6 @@ end
 
 local RPC_ERRORS = { not_found = errors.FileNotFoundError }
 local HTTP_ERRORS = { [404] = errors.FileNotFoundError }
-
-local TYPES = {
-  FILE_TYPE_FILE = "file", FILE_TYPE_DIRECTORY = "dir", FILE_TYPE_SYMLINK = "symlink",
-  [1] = "file", [2] = "dir", [3] = "symlink",
-}
-
----@class e2b.EntryInfo
----@field name string
----@field type "file"|"dir"|"symlink"|nil
----@field path string
----@field size number
----@field mode integer
----@field permissions string
----@field owner string
----@field group string
----@field modified_time string?
----@field symlink_target string?
----@field metadata table<string,string>
-
---- Map an EntryInfo message (proto3 JSON) to the SDK's snake_case table.
----@param e table
----@return e2b.EntryInfo
-function Filesystem.entry(e)
-  return {
-    name = e.name, type = TYPES[e.type], path = e.path,
-    size = tonumber(e.size) or 0, mode = tonumber(e.mode) or 0,
-    permissions = e.permissions, owner = e.owner, group = e.group,
-    modified_time = e.modifiedTime or e.modified_time,
-    symlink_target = e.symlinkTarget or e.symlink_target,
-    metadata = type(e.metadata) == "table" and e.metadata or {},
-  }
-end
 
 local function rpc(self, method, msg, o)
   return self._envd:unary("filesystem.Filesystem/" .. method, msg,
@@ -139,7 +111,7 @@ local METADATA_KEY = "^[%w!#%$%%&'%*%+%.%^_`|~%-]+$"
 
 local function metadata_headers(self, fname, metadata)
   if metadata == nil then return {} end
-  if envd.compare_versions(self._envd.envd_version, "0.6.2") < 0 then
+  if version.compare(self._envd.envd_version, "0.6.2") < 0 then
     errors.TemplateError:raise("File metadata needs envd 0.6.2 or newer; rebuild the template")
   end
   local h = {}
@@ -156,24 +128,24 @@ local function metadata_headers(self, fname, metadata)
 end
 
 local function write_infos(res)
-  local data = envd.json.try_decode(res.body)
+  local data = json.try_decode(res.body)
   if type(data) ~= "table" or #data == 0 then
     errors.SandboxError:raise("Expected to receive information about written file")
   end
   local out = {}
   for i, e in ipairs(data) do
     local md = type(e.metadata) == "table" and next(e.metadata) and e.metadata or nil
-    out[i] = { name = e.name, type = TYPES[e.type] or e.type, path = e.path, metadata = md }
+    out[i] = { name = e.name, type = entry.type_name(e.type) or e.type, path = e.path, metadata = md }
   end
   return out
 end
 
 -- One multipart part per entry; `from_file` parts are streamed by the core from disk.
-local function part(fname, i, entry)
-  if type(entry) ~= "table" then
+local function part(fname, i, item)
+  if type(item) ~= "table" then
     errors.InvalidArgumentError:raise(("%s: entry %d must be a table {path=, data=|from_file=}"):format(fname, i))
   end
-  local e = options.check(fname .. " entry " .. i, entry, { path = "string", data = "string", from_file = "string" })
+  local e = options.check(fname .. " entry " .. i, item, { path = "string", data = "string", from_file = "string" })
   if not e.path then errors.InvalidArgumentError:raise(("%s: entry %d has no 'path'"):format(fname, i)) end
   if (e.data == nil) == (e.from_file == nil) then
     errors.InvalidArgumentError:raise(("%s: entry %d needs exactly one of 'data' or 'from_file'"):format(fname, i))
@@ -208,7 +180,7 @@ function Filesystem:write(path, data, opts)
   if type(data) == "table" then
     local d = options.check("files:write data", data, { from_file = "string" })
     if not d.from_file then errors.InvalidArgumentError:raise("files:write: data table needs 'from_file'") end
-    if envd.compare_versions(self._envd.envd_version, "0.5.7") >= 0 then
+    if version.compare(self._envd.envd_version, "0.5.7") >= 0 then
       headers["Content-Type"] = "application/octet-stream"
       desc.body_file = d.from_file
       desc.timeout = o.request_timeout or 0   -- streamed bodies have no client deadline by default
@@ -230,7 +202,7 @@ function Filesystem:write_files(list, opts)
   local o = options.check("files:write_files", opts, WRITE_SPEC)
   local headers = metadata_headers(self, "files:write_files", o.metadata)
   local parts = {}
-  for i, entry in ipairs(list) do parts[i] = part("files:write_files", i, entry) end
+  for i, item in ipairs(list) do parts[i] = part("files:write_files", i, item) end
   if #parts == 0 then return {} end
   local path = #parts == 1 and parts[1].filename or nil
   local q = config.query({ { "path", path }, { "username", self._envd:user(o.user) } })
@@ -250,8 +222,8 @@ function Filesystem:list(path, opts)
   local res = rpc(self, "ListDir", { path = path, depth = depth }, o)
   local out = {}
   for _, e in ipairs(res.entries or {}) do
-    local entry = Filesystem.entry(e)
-    if entry.type then out[#out + 1] = entry end
+    local info = entry.from_proto(e)
+    if info.type then out[#out + 1] = info end
   end
   return out
 end
@@ -276,7 +248,7 @@ end
 function Filesystem:get_info(path, opts)
   path_arg("files:get_info", path)
   local o = options.check("files:get_info", opts, BASIC)
-  return Filesystem.entry(rpc(self, "Stat", { path = path }, o).entry or {})
+  return entry.from_proto(rpc(self, "Stat", { path = path }, o).entry or {})
 end
 
 --- Create a directory and its parents. False when it already existed.
@@ -301,7 +273,7 @@ function Filesystem:rename(old_path, new_path, opts)
   path_arg("files:rename", old_path, "old_path")
   path_arg("files:rename", new_path, "new_path")
   local o = options.check("files:rename", opts, BASIC)
-  return Filesystem.entry(rpc(self, "Move", { source = old_path, destination = new_path }, o).entry or {})
+  return entry.from_proto(rpc(self, "Move", { source = old_path, destination = new_path }, o).entry or {})
 end
 
 --- Remove a file or a directory tree (no error when missing).
@@ -337,17 +309,17 @@ function Filesystem:watch_dir(path, on_event, opts)
     timeout = "number", user = "string", request_timeout = "number" })
   options.seconds("files:watch_dir", "timeout", o.timeout)
   local v = self._envd.envd_version
-  if o.recursive and envd.compare_versions(v, "0.1.4") < 0 then
+  if o.recursive and version.compare(v, "0.1.4") < 0 then
     errors.TemplateError:raise("You need to update the template to use recursive watching.")
   end
-  if o.include_entry and envd.compare_versions(v, "0.6.3") < 0 then
+  if o.include_entry and version.compare(v, "0.6.3") < 0 then
     errors.TemplateError:raise("You need to update the template to use include_entry in watch_dir.")
   end
   local timeout = o.timeout or 60
   local stream = self._envd:stream("filesystem.Filesystem/WatchDir",
     { path = path, recursive = o.recursive or false, includeEntry = o.include_entry or false },
     { user = o.user, timeout = timeout, request_timeout = o.request_timeout, errors = RPC_ERRORS })
-  return require("e2b.watch").open(stream, path, on_event, timeout)
+  return Watch.open(stream, path, on_event, timeout)
 end
 
 return Filesystem

@@ -25,7 +25,7 @@ local shell = require("e2b.git.shell")
 local url = require("e2b.git.url")
 local parse = require("e2b.git.parse")
 local failure = require("e2b.git.failure")
-local check = require("e2b.git.opts")
+local check = require("e2b.git.check")
 
 local M = {}
 

@@ -59,19 +59,17 @@ end
 ---@field timeout number?          seconds the terminal may live (default 60, 0 = none)
 ---@field request_timeout number?  seconds
 
-local CREATE_SPEC = { cols = "integer", rows = "integer", on_data = "callable", cwd = "string",
-  envs = "table", user = "string", timeout = "number", request_timeout = "number" }
+local CREATE = options.declare("pty:create", { { "cols", "integer", 80 }, { "rows", "integer", 24 },
+  { "on_data", "callable" }, { "cwd", "string" }, { "envs", "string_map" }, { "user", "string" },
+  { "timeout", "seconds" }, { "request_timeout", "seconds" } })
 
 --- Start an interactive login shell in a new terminal. Returns a CommandHandle (pid, wait, kill,
 --- disconnect, events) as soon as it has started.
 ---@param opts e2b.PtyCreateOpts?
 ---@return e2b.CommandHandle
 function Pty:create(opts)
-  local o = options.check("pty:create", opts, CREATE_SPEC)
-  options.string_map("pty:create", "envs", o.envs)
-  options.seconds("pty:create", "timeout", o.timeout)
-  options.seconds("pty:create", "request_timeout", o.request_timeout)
-  local sz = size("pty:create", o.cols or 80, o.rows or 24)
+  local o = CREATE:check(opts)
+  local sz = size(CREATE.name, o.cols, o.rows)
   local envs = {}
   for k, v in pairs(ENV_DEFAULTS) do envs[k] = v end
   for k, v in pairs(o.envs or {}) do envs[k] = v end
@@ -81,15 +79,16 @@ function Pty:create(opts)
     { user = o.user, timeout = o.timeout, request_timeout = o.request_timeout, on_pty = o.on_data })
 end
 
+local CONNECT = options.declare("pty:connect", { { "on_data", "callable" }, { "timeout", "seconds" },
+  { "request_timeout", "seconds" } })
+
 --- Attach to a running terminal (its output from now on), by pid or `{ tag = "…" }`.
 ---@param pid integer|{ tag: string }
 ---@param opts { on_data: function?, timeout: number?, request_timeout: number? }?
 ---@return e2b.CommandHandle
 function Pty:connect(pid, opts)
-  local sel = Commands._selector("pty:connect", pid)
-  local o = options.check("pty:connect", opts, { on_data = "callable", timeout = "number", request_timeout = "number" })
-  options.seconds("pty:connect", "timeout", o.timeout)
-  options.seconds("pty:connect", "request_timeout", o.request_timeout)
+  local sel = Commands._selector(CONNECT.name, pid)
+  local o = CONNECT:check(opts)
   return Commands.open_handle(self._envd, self._commands, "process.Process/Connect", { process = sel },
     { timeout = o.timeout, request_timeout = o.request_timeout, on_pty = o.on_data })
 end

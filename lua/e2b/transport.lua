@@ -4,76 +4,38 @@
 --- ```lua
 --- local T = transport.new({ request_timeout = 60, proxy = nil })
 --- local res = T:request({ method = "GET", url = url, headers = { ["X-API-KEY"] = key } })
---- local s = T:stream({ method = "POST", url = rpc, body = transport.json.encode(msg) })
+--- local s = T:stream({ method = "POST", url = rpc, body = json.encode(msg) })
 --- for msg in s.next, s do ... end   -- then `local _, end_info = s:next()`
 --- ```
 ---
---- Waiting lives in `T:wait(req, deadline)` only. By default it blocks in `client:step()`; a
---- coroutine scheduler installs `T.waiter = function(T, req, deadline) ... end` (same contract:
---- return true when `req` may have news, false when `deadline` passed) and yields inside it;
---- `transport.waiter` is the same hook for every transport (e2b.async sets it).
+--- Waiting lives in `T:wait(req, deadline)` (and `T:sleep(seconds)`) only. By default it blocks
+--- in `client:step()`; a coroutine scheduler installs its waiter with
+--- `transport.set_waiter(function(T, req, deadline) ... end, on_request)` (same contract: return
+--- true when `req` may have news, false when `deadline` passed; `req` is nil for a sleep) and
+--- yields inside it. `T.waiter` overrides it for one transport. e2b.async installs itself when
+--- its first task is spawned or a host driver is set.
 local core = require("e2b.core")
 local errors = require("e2b.errors")
+local json = require("e2b.json")
 
 local transport = {}
-
--- ---------------------------------------------------------------------------------------------
--- JSON: a private lua-cjson instance (never touch the global one's settings).
-
-local cjson = require("cjson").new()
-cjson.encode_sparse_array(false, 2, 10)
-
-local json = {}
-transport.json = json
-json.null = cjson.null
---- Encodes as `[]` (lua-cjson 2.1.0 writes every empty table as `{}`).
-json.empty_array = setmetatable({}, { __newindex = function() error("json.empty_array is read-only", 2) end,
-                                      __tostring = function() return "json.empty_array" end })
-local EMPTY = "\"e2b.json.empty_array\\u0000\""   -- what the sentinel's placeholder encodes to
-local EMPTY_PLACEHOLDER = "e2b.json.empty_array\0"
-
--- Copy-on-write walk replacing the sentinel; returns v itself when it holds no sentinel.
-local function mark(v, depth)
-  if v == json.empty_array then return EMPTY_PLACEHOLDER, true end
-  if type(v) ~= "table" or depth > 100 then return v, false end
-  local copy
-  for k, x in pairs(v) do
-    local y, changed = mark(x, depth + 1)
-    if changed then
-      if not copy then copy = {} for k2, x2 in pairs(v) do copy[k2] = x2 end end
-      copy[k] = y
-    end
-  end
-  return copy or v, copy ~= nil
-end
-
---- Encode a Lua value as JSON.
-function json.encode(v)
-  local marked, changed = mark(v, 0)
-  local s = cjson.encode(marked)
-  if changed then s = s:gsub(EMPTY:gsub("%p", "%%%0"), "[]") end
-  return s
-end
-
---- Decode JSON text (raises on invalid JSON, like cjson.decode).
-function json.decode(s)
-  return cjson.decode(s)
-end
-
---- Decode an answer's JSON body: the value, or nil when the body is empty or not JSON.
----@param s string?
----@return any
-function json.try_decode(s)
-  if s == nil or s == "" then return nil end
-  local ok, v = pcall(cjson.decode, s)
-  if ok then return v end
-  return nil
-end
 
 -- ---------------------------------------------------------------------------------------------
 
 local T = {}
 T.__index = T
+
+-- The scheduler's hooks (transport.set_waiter); nil = the blocking wait.
+local waiter, on_request = nil, nil
+
+--- Install a scheduler for every transport: `fn(T, req, deadline)` replaces the blocking wait
+--- (`req` = nil: wait for the deadline only), `hook(req)` sees every request started. nil, nil
+--- restores the blocking wait.
+---@param fn (fun(T: table, req: userdata?, deadline: number?): boolean)?
+---@param hook fun(req: userdata)?
+function transport.set_waiter(fn, hook)
+  waiter, on_request = fn, hook
+end
 
 local KB, MIB = 1024, 1024 * 1024
 local DEFAULT_TIMEOUT = 60
@@ -99,6 +61,24 @@ function transport.new(cfg)
   }, T)
 end
 
+-- Shared transports, one per proxy and ca_file setting, so every sandbox reuses the same connections.
+local pool = {}
+
+--- The transport for a resolved config: the injected one (`cfg.transport`, a spec's fake), or
+--- the shared real one for its (proxy, ca_file).
+---@param cfg table
+---@return table
+function transport.shared(cfg)
+  if cfg.transport then return cfg.transport end
+  local key = (cfg.proxy or "") .. "\0" .. (cfg.ca_file or "")
+  local t = pool[key]
+  if not t then
+    t = transport.new(cfg)
+    pool[key] = t
+  end
+  return t
+end
+
 --- Wait until `req` may have news (new data or a state change) or `deadline` (core.now_ms()
 --- value, nil = none) passed. Returns true on news, false on deadline. Other requests' news
 --- seen meanwhile is remembered for their own wait.
@@ -107,15 +87,16 @@ function T:wait(req, deadline)
   if self.news[req] then self.news[req] = nil return true end
   local st = req:state()
   if st == "done" or st == "failed" or st == "closed" then return true end
-  local waiter = self.waiter or transport.waiter
-  if waiter then return waiter(self, req, deadline) end
+  local w = self.waiter or waiter
+  if w then return w(self, req, deadline) end
   return self:block(req, deadline)
 end
 
 --- The blocking wait (no scheduler): step the client until `req` has news or `deadline`.
+--- With `req` = nil it waits for the deadline, keeping every request's news.
 ---@return boolean
 function T:block(req, deadline)
-  if self.news[req] then self.news[req] = nil return true end
+  if req and self.news[req] then self.news[req] = nil return true end
   while true do
     local wait = 1000
     if deadline then
@@ -123,11 +104,26 @@ function T:block(req, deadline)
       if wait <= 0 then return false end
       if wait > 1000 then wait = 1000 end
     end
-    local hit = false
-    for _, r in ipairs(self.client:step(wait)) do
-      if r == req then hit = true else self.news[r] = true end
+    if req == nil and self.client:active() == 0 then
+      core.sleep_ms(math.ceil(wait))
+    else
+      local hit = false
+      for _, r in ipairs(self.client:step(wait)) do
+        if r == req then hit = true else self.news[r] = true end
+      end
+      if hit then return true end
     end
-    if hit then return true end
+  end
+end
+
+--- Wait `seconds` (a retry's back-off) the way every wait goes: inside a task the others run
+--- meanwhile; blocking, requests in flight keep being stepped (their news kept).
+---@param seconds number
+function T:sleep(seconds)
+  local deadline = core.now_ms() + seconds * 1000
+  while core.now_ms() < deadline do
+    local w = self.waiter or waiter
+    if w then w(self, nil, deadline) else self:block(nil, deadline) end
   end
 end
 
@@ -197,7 +193,7 @@ function T:_start(desc, mode, timeout_ms, max_buffered)
   if opts.max_buffered == nil then opts.max_buffered = max_buffered end
   local ok, req = pcall(self.client.request, self.client, opts)
   if not ok then bad(tostring(req)) end   -- core rejected an option: a caller's mistake
-  local hook = self.on_request or transport.on_request   -- e2b.async: the owner task
+  local hook = self.on_request or on_request   -- e2b.async: the owner task
   if hook then hook(req) end
   return req
 end
@@ -376,7 +372,7 @@ local function stream_error(s, kind, what)
 end
 
 local function decode(s, data)
-  local ok, v = pcall(cjson.decode, data)
+  local ok, v = pcall(json.decode, data)
   if not ok or type(v) ~= "table" then
     stream_error(s, "malformed", "malformed Connect stream (a message is not a JSON object)")
   end

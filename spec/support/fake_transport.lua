@@ -12,7 +12,7 @@
 --- stream with that end-of-stream error, { http_status = n, body = "…" } with a non-200 answer,
 --- { raise = err } raises err (a transport failure). Like the real transport, request
 --- descriptions with unknown keys are refused.
-local json = require("cjson").new()
+local json = require("e2b.json")
 
 local Fake = {}
 Fake.__index = Fake
@@ -71,6 +71,13 @@ function Fake:_dispatch(desc)
   local h = self.handlers[route_of(desc)]
   if not h then error("fake transport: no handler for " .. route_of(desc), 0) end
   return h(desc)
+end
+
+--- Retry back-off (api.call): recorded in `slept`, and really waited.
+function Fake:sleep(seconds)
+  self.slept = self.slept or {}
+  self.slept[#self.slept + 1] = seconds
+  require("e2b.core").sleep_ms(math.ceil(seconds * 1000))
 end
 
 function Fake:request(desc)
