@@ -19,14 +19,16 @@
 local ci = {}
 
 local errors = require("e2b.errors")
--- Waits happen inside these pcalls: async.pcall lets a task yield through them on PUC 5.1 too.
-local pcall = require("e2b.async").pcall
+-- Waits happen inside these pcalls: compat.pcall lets a task yield through them on PUC 5.1 too.
+local pcall = require("e2b.compat").pcall
 local options = require("e2b.options")
 local config = require("e2b.config")
 local core = require("e2b.core")   -- the clock only
-local json = require("e2b.transport").json
+local json = require("e2b.json")
+local transport = require("e2b.transport")
+local stream = require("e2b.stream")
+local envd_errors = require("e2b.envd.errors")
 local BaseSandbox = require("e2b.sandbox")
-local envd = require("e2b.envd")
 local models = require("e2b.code_interpreter.models")
 
 ci.models = models
@@ -68,7 +70,7 @@ end
 ---@param opts e2b.CreateOpts?
 ---@return e2b.code_interpreter.Sandbox
 function Sandbox.create(opts)
-  local o = copy("Sandbox.create", opts)
+  local o = copy("code_interpreter.Sandbox.create", opts)
   if o.template == nil then o.template = Sandbox.DEFAULT_TEMPLATE end
   return Sandbox.wrap(BaseSandbox.create(o))
 end
@@ -129,7 +131,7 @@ local KILLED = "The sandbox was killed while the request was in progress. This c
 ---@return e2b.Error
 function ci.http_error(status, body)
   body = body or ""
-  if status == 502 or status == 404 then return envd.http_error({ status = status, body = body }) end
+  if status == 502 or status == 404 then return envd_errors.http_error({ status = status, body = body }) end
   local msg = body ~= "" and body or ("HTTP " .. status)
   return errors.SandboxError:new(status .. ": " .. msg, { status = status })
 end
@@ -153,31 +155,34 @@ end
 ---------------------------------------------------------------------------------------------------
 -- plain requests (/contexts)
 
-local function call(self, fname, method, path, body, request_timeout)
-  local cfg = self._cfg
-  local T = config.transport(cfg)
+local function call(self, decl, method, path, body, cfg)
+  local T = transport.shared(cfg)
   local ok, res = pcall(T.request, T, { method = method, url = base_url(self) .. path,
-    headers = headers(self, false), body = body and json.encode(body) or nil,
-    timeout = request_timeout or cfg.request_timeout })
+    headers = headers(self, false), body = body and json.encode(body) or nil, timeout = cfg.request_timeout })
   if not ok then error(failure(self, res, false), 0) end
   if res.status < 200 or res.status >= 300 then error(ci.http_error(res.status, res.body), 0) end
   local data = json.try_decode(res.body or "")
   if data == nil and res.body ~= nil and res.body:find("%S") then
-    errors.SandboxError:raise(fname .. ": the code interpreter sent an invalid JSON answer", { status = res.status })
+    errors.SandboxError:raise(decl.name .. ": the code interpreter sent an invalid JSON answer", { status = res.status })
   end
   return data
 end
 
 -- The id of a Context, or the id given as a string.
-local function context_id(fname, argname, ctx)
+local function context_id(decl, argname, ctx)
   if type(ctx) == "string" then
-    if ctx == "" then errors.InvalidArgumentError:raise(fname .. ": '" .. argname .. "' must not be empty") end
+    if ctx == "" then decl:fail("'" .. argname .. "' must not be empty") end
     return ctx
   end
   if type(ctx) == "table" and type(ctx.id) == "string" and ctx.id ~= "" then return ctx.id end
-  errors.InvalidArgumentError:raise(("%s: '%s' must be a Context (with a string id) or a context id, got %s"):format(
-    fname, argname, type(ctx)))
+  decl:fail(("'%s' must be a Context (with a string id) or a context id, got %s"):format(argname, type(ctx)))
 end
+
+local CREATE_CONTEXT = config.declare("Sandbox:create_code_context", {
+  { "cwd", "string" }, { "language", "string" } })
+local LIST_CONTEXTS = config.declare("Sandbox:list_code_contexts")
+local RESTART_CONTEXT = config.declare("Sandbox:restart_code_context")
+local REMOVE_CONTEXT = config.declare("Sandbox:remove_code_context")
 
 ---@class e2b.code_interpreter.CreateContextOpts
 ---@field cwd string?              working directory of the kernel (server default /home/user)
@@ -189,12 +194,9 @@ end
 ---@return e2b.code_interpreter.Context
 function Sandbox:create_code_context(opts)
   method_check("Sandbox:create_code_context", self)
-  local o = options.check("Sandbox:create_code_context", opts,
-    { cwd = "string", language = "string", request_timeout = "number" })
-  options.seconds("Sandbox:create_code_context", "request_timeout", o.request_timeout)
+  local o, cfg = config.call(CREATE_CONTEXT, opts, self._cfg)
   local body = { language = o.language, cwd = o.cwd }
-  return models.Context.from_json(call(self, "Sandbox:create_code_context", "POST", "/contexts", body,
-    o.request_timeout))
+  return models.Context.from_json(call(self, CREATE_CONTEXT, "POST", "/contexts", body, cfg))
 end
 
 --- Every code context of the sandbox (the default python and javascript ones included).
@@ -202,9 +204,8 @@ end
 ---@return e2b.code_interpreter.Context[]
 function Sandbox:list_code_contexts(opts)
   method_check("Sandbox:list_code_contexts", self)
-  local o = options.check("Sandbox:list_code_contexts", opts, { request_timeout = "number" })
-  options.seconds("Sandbox:list_code_contexts", "request_timeout", o.request_timeout)
-  local data = call(self, "Sandbox:list_code_contexts", "GET", "/contexts", nil, o.request_timeout)
+  local _, cfg = config.call(LIST_CONTEXTS, opts, self._cfg)
+  local data = call(self, LIST_CONTEXTS, "GET", "/contexts", nil, cfg)
   if type(data) ~= "table" then
     errors.SandboxError:raise("Sandbox:list_code_contexts: the code interpreter sent no list")
   end
@@ -219,11 +220,9 @@ end
 ---@param opts { request_timeout: number? }?
 function Sandbox:restart_code_context(ctx, opts)
   method_check("Sandbox:restart_code_context", self)
-  local id = context_id("Sandbox:restart_code_context", "context", ctx)
-  local o = options.check("Sandbox:restart_code_context", opts, { request_timeout = "number" })
-  options.seconds("Sandbox:restart_code_context", "request_timeout", o.request_timeout)
-  call(self, "Sandbox:restart_code_context", "POST", "/contexts/" .. config.escape(id) .. "/restart", nil,
-    o.request_timeout)
+  local id = context_id(RESTART_CONTEXT, "context", ctx)
+  local _, cfg = config.call(RESTART_CONTEXT, opts, self._cfg)
+  call(self, RESTART_CONTEXT, "POST", "/contexts/" .. config.escape(id) .. "/restart", nil, cfg)
 end
 
 --- Remove a context and stop its kernel. `ctx` is a Context or its id. An unknown context raises
@@ -232,20 +231,38 @@ end
 ---@param opts { request_timeout: number? }?
 function Sandbox:remove_code_context(ctx, opts)
   method_check("Sandbox:remove_code_context", self)
-  local id = context_id("Sandbox:remove_code_context", "context", ctx)
-  local o = options.check("Sandbox:remove_code_context", opts, { request_timeout = "number" })
-  options.seconds("Sandbox:remove_code_context", "request_timeout", o.request_timeout)
-  call(self, "Sandbox:remove_code_context", "DELETE", "/contexts/" .. config.escape(id), nil, o.request_timeout)
+  local id = context_id(REMOVE_CONTEXT, "context", ctx)
+  local _, cfg = config.call(REMOVE_CONTEXT, opts, self._cfg)
+  call(self, REMOVE_CONTEXT, "DELETE", "/contexts/" .. config.escape(id), nil, cfg)
 end
 
 ---------------------------------------------------------------------------------------------------
 -- run_code
 
-local RUN_SPEC = {
-  language = "string", context = { "table", "string" }, envs = "table", timeout = "number",
-  request_timeout = "number", on_stdout = "callable", on_stderr = "callable", on_result = "callable",
-  on_error = "callable",
-}
+local RUN = config.declare("Sandbox:run_code", {
+  { "language", "string" }, { "context", { "table", "string" } }, { "envs", "string_map" },
+  { "timeout", "seconds", ci.DEFAULT_TIMEOUT }, { "on_stdout", "callable" }, { "on_stderr", "callable" },
+  { "on_result", "callable" }, { "on_error", "callable" },
+})
+
+-- The /execute answer as a stream source (e2b.stream): one decoded event per NDJSON line, parsed
+-- by the C core as the lines arrive.
+local Events = {}
+Events.__index = Events
+
+--- The next event (a decoded line; empty lines skipped), or nil at the end of the answer.
+---@return table?
+function Events:next()
+  while true do
+    local line = self.lines:next()
+    if line == nil then return nil end
+    local ev = models.decode(line)
+    if ev ~= nil then return ev end
+  end
+end
+
+--- Close the answer (the server interrupts a cell still running).
+function Events:close() self.lines:close() end
 
 ---@class e2b.code_interpreter.RunCodeOpts
 ---@field language string?          run in this language's default context ("python" when neither
@@ -273,53 +290,48 @@ local RUN_SPEC = {
 ---@param opts e2b.code_interpreter.RunCodeOpts?
 ---@return e2b.code_interpreter.Execution
 function Sandbox:run_code(code, opts)
-  local fname = "Sandbox:run_code"
-  method_check(fname, self)
-  options.arg(fname, "code", code, "string")
-  local o = options.check(fname, opts, RUN_SPEC)
-  options.string_map(fname, "envs", o.envs)
-  options.seconds(fname, "timeout", o.timeout)
-  options.seconds(fname, "request_timeout", o.request_timeout)
+  method_check("Sandbox:run_code", self)
+  RUN:arg("code", code, "string")
+  local o, cfg = config.call(RUN, opts, self._cfg)
   if o.language ~= nil and o.context ~= nil then
-    errors.InvalidArgumentError:raise(fname .. ": You can provide context or language, but not both at the same time.")
+    RUN:fail("You can provide context or language, but not both at the same time.")
   end
-  local ctx_id = o.context ~= nil and context_id(fname, "context", o.context) or nil
-  local timeout = o.timeout == nil and ci.DEFAULT_TIMEOUT or o.timeout
-  local cfg = self._cfg
-  local request_timeout = o.request_timeout or cfg.request_timeout
+  local ctx_id = o.context ~= nil and context_id(RUN, "context", o.context) or nil
+  local timeout = o.timeout
 
-  local T = config.transport(cfg)
+  local T = transport.shared(cfg)
   local t0 = core.now_ms()
-  local ok, s = pcall(T.lines, T, {
+  local ok, lines = pcall(T.lines, T, {
     method = "POST", url = base_url(self) .. "/execute", headers = headers(self, true),
     body = json.encode({ code = code, context_id = ctx_id, language = o.language, env_vars = o.envs }),
-    timeout = request_timeout, stream_timeout = timeout,
+    timeout = cfg.request_timeout, stream_timeout = timeout,
   })
   if not ok then
     -- before the answer began: the execution's own limit only when it is what ran out
     local by_execution = timeout > 0 and core.now_ms() - t0 >= timeout * 1000 - 20
-    error(failure(self, s, by_execution), 0)
+    error(failure(self, lines, by_execution), 0)
   end
-  if s.status < 200 or s.status >= 300 then
-    local ok2, err, info = pcall(s.next, s)
-    s:close()
+  if lines.status < 200 or lines.status >= 300 then
+    local ok2, err, info = pcall(lines.next, lines)
+    lines:close()
     if not ok2 then error(failure(self, err, false), 0) end
-    error(ci.http_error(s.status, info and info.body), 0)
+    error(ci.http_error(lines.status, info and info.body), 0)
   end
 
+  local s = stream.open(setmetatable({ lines = lines }, Events), { timeout = timeout })
   local ex = models.Execution.new()
   local handlers = { on_stdout = o.on_stdout, on_stderr = o.on_stderr, on_result = o.on_result,
                      on_error = o.on_error }
   local finished = false
   while true do
-    local ok3, line = pcall(s.next, s)
+    local ok3, ev = pcall(s.next, s)
     if not ok3 then
-      s:close()
-      error(failure(self, line, true), 0)
+      local deadline = errors.is(ev) and ev.code == "deadline_exceeded"
+      error(failure(self, deadline and errors.TimeoutError:new("", { kind = "timeout" }) or ev, true), 0)
     end
-    if line == nil then break end
+    if ev == nil then break end
     -- a callback's error (or a task cancelled inside it) closes the request: that interrupts the cell
-    local ok4, fin = pcall(models.feed, ex, line, handlers)
+    local ok4, fin = pcall(models.apply, ex, ev, handlers)
     if not ok4 then
       s:close()
       error(fin, 0)
@@ -328,7 +340,7 @@ function Sandbox:run_code(code, opts)
   end
   if not finished then
     if self._envd:health(5) == false then errors.TimeoutError:raise(KILLED, { kind = "dropped" }) end
-    errors.SandboxError:raise(fname .. ": the execution's answer ended before its end_of_execution event",
+    errors.SandboxError:raise("Sandbox:run_code: the execution's answer ended before its end_of_execution event",
       { kind = "protocol" })
   end
   return ex

@@ -11,7 +11,7 @@
 ---@class e2b.code_interpreter.models
 local models = {}
 
-local json = require("e2b.transport").json
+local json = require("e2b.json")
 local errors = require("e2b.errors")
 
 -- JSON numbers decode as floats on 5.3+; counts read better as integers (3, not 3.0).
@@ -184,20 +184,38 @@ end
 ---@field on_result (fun(result: e2b.code_interpreter.Result))?
 ---@field on_error (fun(err: e2b.code_interpreter.ExecutionError))?
 
---- Apply one NDJSON line of `/execute` to `ex` and call the matching handler. `keepalive`, empty
---- lines and unknown event types change nothing; `end_of_execution` marks `ex` finished (the
---- returned flag). A line that is not a JSON object raises SandboxError (kind "malformed").
----@param ex e2b.code_interpreter.Execution
+--- Decode one NDJSON line of `/execute`: the event table, or nil for an empty line. A line that
+--- is not a JSON object raises SandboxError (kind "malformed").
 ---@param line string
----@param h e2b.code_interpreter.Handlers
----@return boolean finished
-function models.feed(ex, line, h)
-  if not line:find("%S") then return false end
+---@return table?
+function models.decode(line)
+  if not line:find("%S") then return nil end
   local ev = json.try_decode(line)
   if type(ev) ~= "table" then
     errors.SandboxError:raise("the code interpreter sent a line that is not a JSON object: " ..
       line:sub(1, 120), { kind = "malformed" })
   end
+  return ev
+end
+
+--- Apply one NDJSON line of `/execute` to `ex` (models.decode, then models.apply).
+---@param ex e2b.code_interpreter.Execution
+---@param line string
+---@param h e2b.code_interpreter.Handlers
+---@return boolean finished
+function models.feed(ex, line, h)
+  local ev = models.decode(line)
+  if ev == nil then return false end
+  return models.apply(ex, ev, h)
+end
+
+--- Apply one decoded event to `ex` and call the matching handler. `keepalive` and unknown event
+--- types change nothing; `end_of_execution` marks the end (the returned flag).
+---@param ex e2b.code_interpreter.Execution
+---@param ev table
+---@param h e2b.code_interpreter.Handlers
+---@return boolean finished
+function models.apply(ex, ev, h)
   local t = ev.type
   if t == "result" then
     local r = Result.new(ev)
