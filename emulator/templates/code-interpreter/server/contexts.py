@@ -218,7 +218,7 @@ class Context:
             except (asyncio.CancelledError, GeneratorExit):
                 # The client went away: interrupt the cell so the context is not blocked.
                 try:
-                    await asyncio.shield(self.kernel.interrupt())
+                    await asyncio.shield(self._interrupt(msg_id))
                 except BaseException:
                     pass
                 raise
@@ -226,6 +226,24 @@ class Context:
                 self._executions.pop(msg_id, None)
             if env_vars:
                 self._cleanup = asyncio.ensure_future(self._cleanup_envs(env_vars))
+
+    async def _interrupt(self, msg_id):
+        """Interrupt the cell of `msg_id`, then wait (at most 5 s) until the kernel is done with
+        it before the context takes the next cell: ipykernel aborts (status "aborted") execute
+        requests that reach it while it is still unwinding the KeyboardInterrupt."""
+        ex = self._executions.get(msg_id)
+        await self.kernel.interrupt()
+        if ex is None:
+            return
+        loop = asyncio.get_event_loop()
+        deadline = loop.time() + 5
+        while True:
+            try:
+                item = await asyncio.wait_for(ex.queue.get(), timeout=max(0.0, deadline - loop.time()))
+            except asyncio.TimeoutError:
+                return
+            if item is END or item is UNEXPECTED_END:
+                return
 
     def _put(self, execution, item):
         execution.queue.put_nowait(item)
@@ -271,7 +289,7 @@ class Context:
                 ex.errored = True
                 self._put(ex, error_event(content.get("ename", ""), content.get("evalue", ""),
                                           "".join(content.get("traceback") or [])))
-            elif status == "abort":
+            elif status in ("abort", "aborted"):   # bash kernel / ipykernel's queue abort
                 self._put(ex, error_event("ExecutionAborted", "Execution was aborted", ""))
                 self._put(ex, END)
         elif t == "execute_input":
