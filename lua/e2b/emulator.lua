@@ -150,10 +150,11 @@ end
 --- is stopped. An error in `fn` is raised again afterwards, with its traceback.
 ---@param create_opts table?  options for Sandbox.create
 ---@param fn fun(sbx: e2b.Sandbox)
-function Target:run(create_opts, fn)
+---@param class table?  the Sandbox class to create with (default e2b.Sandbox; e.g. require("e2b.code_interpreter").Sandbox)
+function Target:run(create_opts, fn, class)
   local sbx
   local ok, err = xpcall(function()
-    sbx = require("e2b").Sandbox.create(self:options(create_opts))
+    sbx = (class or require("e2b").Sandbox).create(self:options(create_opts))
     fn(sbx)
   end, debug.traceback)
   if sbx then pcall(sbx.kill, sbx) end
