@@ -266,3 +266,24 @@ describe("code interpreter, a sandbox going away #e2e", function()
     assert.equal(502, err.status)
   end)
 end)
+
+describe("code interpreter, the README snippet #e2e", function()
+  it("runs as written", function()
+    e2e.require_emulator()
+    local f = assert(io.open("README.md", "rb"))
+    local text = f:read("*a")
+    f:close()
+    local snippet = text:match("### Code interpreter.-```lua\n(.-)```")
+    assert.truthy(snippet, "no Lua snippet in the README's code interpreter section")
+    local printed = {}
+    local env = setmetatable({ print = function(...)
+      local t = {}
+      for i = 1, select("#", ...) do t[i] = tostring((select(i, ...))) end
+      printed[#printed + 1] = table.concat(t, "\t")
+    end, io = { write = function() end } }, { __index = _G })
+    local chunk = assert((loadstring or load)(snippet, "=README", "t", env))
+    if setfenv then setfenv(chunk, env) end
+    chunk()
+    assert.same({ "42\t2", "text", "thinking\n", "ZeroDivisionError\tdivision by zero", "/tmp" }, printed)
+  end)
+end)
