@@ -1,8 +1,9 @@
 -- Turns a bench run's results.tsv into the markdown report (stdout).
--- usage: lua5.4 report.lua RESULTS.tsv META.tsv
+-- usage: lua5.4 report.lua RESULTS.tsv META.tsv [sdk|ci]   (only that set of scenarios; default all)
 -- RESULTS.tsv: scenario \t client \t round \t metric \t value   (value "FAIL" for a failed run)
 -- META.tsv:    key \t value   (machine, versions, date, sizes; printed in that order)
 local results_path, meta_path = assert(arg[1], "results.tsv"), assert(arg[2], "meta.tsv")
+local only = arg[3]
 
 local SCENARIOS = {
   { id = "roundtrip", title = "1. Sandbox round trip (create → `echo hi` → kill)" },
@@ -10,9 +11,13 @@ local SCENARIOS = {
   { id = "par20", title = "3. 20 commands at once on one sandbox (`sleep 0.1; echo i`, wall time)" },
   { id = "files", title = "4. File transfer: write, then read back a large file" },
   { id = "stream", title = "5. Streaming output: one command printing a large stdout" },
+  { id = "ci_roundtrip", set = "ci", clients = { "lua", "js" },
+    title = "6. Code interpreter round trip: `run_code(\"1+1\")` on a warm context (per cell)" },
+  { id = "ci_stream", set = "ci", clients = { "lua", "js" },
+    title = "7. Code interpreter output: one cell printing a large stdout (1 KiB lines)" },
 }
 local METRICS = {   -- unit and direction of each metric
-  ms = { "ms", "lower" }, cmd_ms = { "ms", "lower" }, wall_ms = { "ms", "lower" },
+  ms = { "ms", "lower" }, cmd_ms = { "ms", "lower" }, wall_ms = { "ms", "lower" }, run_ms = { "ms", "lower" },
   write_MBps = { "MB/s", "higher" }, read_MBps = { "MB/s", "higher" }, MBps = { "MB/s", "higher" },
   rss_MiB = { "MiB", "lower" },
 }
@@ -73,12 +78,17 @@ say("MiB below 1× means Lua is better; for MB/s above 1× means Lua is better."
 
 for _, sc in ipairs(SCENARIOS) do
   local per = data[sc.id]
-  if per then
+  if per and (only == nil or only == (sc.set or "sdk")) then
     say()
     say("### " .. sc.title)
     say()
-    say("| metric | Lua SDK | JS SDK | raw curl | Lua/JS | Lua/curl | samples |")
-    say("|---|---|---|---|---|---|---|")
+    if sc.clients then   -- Lua and JS only
+      say("| metric | Lua SDK | JS SDK | Lua/JS | samples |")
+      say("|---|---|---|---|---|")
+    else
+      say("| metric | Lua SDK | JS SDK | raw curl | Lua/JS | Lua/curl | samples |")
+      say("|---|---|---|---|---|---|---|")
+    end
     local metrics = {}
     for _, o in ipairs(order) do if o[1] == sc.id then metrics[#metrics + 1] = o[2] end end
     for _, m in ipairs(metrics) do
@@ -90,8 +100,13 @@ for _, sc in ipairs(SCENARIOS) do
         n = math.max(n, #list)
         cells[#cells + 1] = med[c] and ("%s (%s)"):format(fmt(med[c]), fmt(pct(list, 90))) or "—"
       end
-      say(("| %s [%s, %s is better] | %s | %s | %s | %s | %s | %d |"):format(m, meta[1], meta[2],
-        cells[1], cells[2], cells[3], ratio(med.lua, med.js), ratio(med.lua, med.curl), n))
+      if sc.clients then
+        say(("| %s [%s, %s is better] | %s | %s | %s | %d |"):format(m, meta[1], meta[2],
+          cells[1], cells[2], ratio(med.lua, med.js), n))
+      else
+        say(("| %s [%s, %s is better] | %s | %s | %s | %s | %s | %d |"):format(m, meta[1], meta[2],
+          cells[1], cells[2], cells[3], ratio(med.lua, med.js), ratio(med.lua, med.curl), n))
+      end
     end
   end
 end

@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # lua-e2b benchmarks: the Lua SDK against the official JS SDK and raw curl, same emulator, same run.
-#   bash bench/run.sh [--rounds N] [--quick] [--file-mib N] [--stream-mib N] [--max-minutes M]
+#   bash bench/run.sh [--rounds N] [--quick] [--file-mib N] [--stream-mib N] [--ci-stream-mib N]
+#                     [--max-minutes M] [--set all|sdk|ci]
 # One emulator; each round runs every scenario once per client, the client order rotating per
 # round so load drift hits all of them alike. Writes bench/results/latest.md and the figures
-# block of docs/benchmarks.md. Exit status 1 if any client failed a check.
+# blocks of docs/benchmarks.md (sdk: scenarios 1-5; ci: the code interpreter's, Lua and JS only).
+# Exit status 1 if any client failed a check.
 set -euo pipefail
 trap 'echo "run.sh: line $LINENO failed: $BASH_COMMAND" >&2' ERR
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BENCH=$ROOT/bench
-rounds=7 file_mib=256 stream_mib=64 max_minutes=10 per_run_limit=300
+rounds=7 file_mib=256 stream_mib=64 ci_stream_mib=10 max_minutes=10 per_run_limit=300 set=all
 
-usage() { sed -n '2,3p' "$0" >&2; exit 2; }
+usage() { sed -n '2,4p' "$0" >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) [[ "${2:-}" =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --rounds needs a positive integer" >&2; exit 2; }
@@ -20,6 +22,10 @@ while [ $# -gt 0 ]; do
                 file_mib=$2; shift 2 ;;
     --stream-mib) [[ "${2:-}" =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --stream-mib needs a positive integer" >&2; exit 2; }
                   stream_mib=$2; shift 2 ;;
+    --ci-stream-mib) [[ "${2:-}" =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --ci-stream-mib needs a positive integer" >&2; exit 2; }
+                     ci_stream_mib=$2; shift 2 ;;
+    --set) [[ "${2:-}" =~ ^(all|sdk|ci)$ ]] || { echo "run.sh: --set needs all, sdk or ci" >&2; exit 2; }
+           set=$2; shift 2 ;;
     --max-minutes) [[ "${2:-}" =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --max-minutes needs a positive integer" >&2; exit 2; }
                    max_minutes=$2; shift 2 ;;
     -h|--help) usage ;;
@@ -34,7 +40,8 @@ if [ ! -x /usr/bin/time ]; then
   log "installing GNU time (Debian package 'time') for peak RSS"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q time >&2 || { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q time >&2; }
 fi
-if [ ! -f "$ROOT/build/e2b/core.so" ] || [ ! -d "$ROOT/emulator/node_modules/e2b" ]; then
+if [ ! -f "$ROOT/build/e2b/core.so" ] || [ ! -d "$ROOT/emulator/node_modules/e2b" ] ||
+   [ ! -d "$ROOT/emulator/node_modules/@e2b/code-interpreter" ]; then
   log "building the C core and installing the emulator (scripts/setup.sh)"
   bash "$ROOT/scripts/setup.sh" >&2
 fi
@@ -67,11 +74,15 @@ E2B_API_URL=$(ready_field api_url) E2B_SANDBOX_URL=$(ready_field sandbox_url) E2
 export LUA_PATH="$BENCH/lua/?.lua;$ROOT/lua/?.lua;$ROOT/lua/?/init.lua;;"
 export LUA_CPATH="$work/?.so;$ROOT/build/?.so;;"
 export BENCH_SRC=$work/src.bin BENCH_OUT=$work/out.bin BENCH_STREAM_BYTES=$((stream_mib * 1048576))
+export BENCH_CI_STREAM_BYTES=$((ci_stream_mib * 1048576))
 
 # --- inputs and the checksums every client must reproduce ---
 head -c "$((file_mib * 1048576))" /dev/urandom >"$BENCH_SRC"
 src_sum=$(sha256sum "$BENCH_SRC" | cut -d' ' -f1)
 stream_sum=$({ yes 0123456789abcdef || true; } | head -c "$BENCH_STREAM_BYTES" | sha256sum | cut -d' ' -f1)
+# the code interpreter's cell prints 1 KiB lines: 63 x "0123456789abcdef", "0123456789abcde\n"
+ci_line=$(printf '0123456789abcdef%.0s' $(seq 63))0123456789abcde
+ci_stream_sum=$({ yes "$ci_line" || true; } | head -c "$BENCH_CI_STREAM_BYTES" | sha256sum | cut -d' ' -f1)
 
 client_cmd() {   # client scenario -> the command line
   case "$1" in
@@ -105,6 +116,8 @@ run_one() {
              { record_fail "$s" "$c" "$r" "read-back copy differs from the source"; return; } ;;
     stream) [ "$(sha256sum <"$BENCH_OUT" | cut -d' ' -f1)" = "$stream_sum" ] ||
               { record_fail "$s" "$c" "$r" "stdout differs from the expected output"; return; } ;;
+    ci_stream) [ "$(sha256sum <"$BENCH_OUT" | cut -d' ' -f1)" = "$ci_stream_sum" ] ||
+                 { record_fail "$s" "$c" "$r" "the cell's stdout differs from the expected output"; return; } ;;
   esac
   grep -q '^result ' "$work/stdout" || { record_fail "$s" "$c" "$r" "no result line"; return; }
   sed -n "s/^result \([^ ]*\) \([^ ]*\)$/$s\t$c\t$r\t\1\t\2/p" "$work/stdout" >>"$results"
@@ -115,6 +128,9 @@ run_one() {
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 t_start=$(date +%s)
 clients=(lua js curl)
+scenarios=()
+[ "$set" = ci ] || scenarios+=(roundtrip seq50 par20 files stream)
+[ "$set" = sdk ] || scenarios+=(ci_roundtrip ci_stream)
 # The whole run stays under --max-minutes: a round is only started if, at the pace of the rounds
 # so far, it ends in time (the report says how many rounds ran).
 done_rounds=0
@@ -124,9 +140,10 @@ for r in $(seq 1 "$rounds"); do
     log "stopping after $((r - 1)) rounds: round $r would pass the ${max_minutes}-minute budget"
     break
   fi
-  for s in roundtrip seq50 par20 files stream; do
-    for k in 0 1 2; do
-      c=${clients[$(((k + r - 1) % 3))]}
+  for s in "${scenarios[@]}"; do
+    nc=3; [[ "$s" == ci_* ]] && nc=2   # the code interpreter: Lua SDK and JS SDK only
+    for k in $(seq 0 $((nc - 1))); do
+      c=${clients[$(((k + r - 1) % nc))]}
       log "round $r/$rounds $s $c"
       run_one "$s" "$c" "$r"
     done
@@ -145,12 +162,13 @@ load_end=$(cut -d' ' -f1-3 /proc/loadavg)
   printf 'Lua SDK\tlua-e2b %s (git %s) on %s, %s\n' \
     "$(lua5.4 -e 'io.write(require("e2b").version)')" "$(git -C "$ROOT" rev-parse --short HEAD)" \
     "$(lua5.4 -v 2>&1 | cut -d' ' -f1-2)" "$(lua5.4 -e 'io.write((require("e2b.core").curl_version:match("^%S+")))')"
-  printf 'JS SDK\te2b %s on node %s\n' \
-    "$(node -p "require('$ROOT/emulator/node_modules/e2b/package.json').version")" "$(node -v)"
+  printf 'JS SDK\te2b %s, @e2b/code-interpreter %s, on node %s\n' \
+    "$(node -p "require('$ROOT/emulator/node_modules/e2b/package.json').version")" \
+    "$(node -p "require('$ROOT/emulator/node_modules/@e2b/code-interpreter/package.json').version")" "$(node -v)"
   printf 'raw curl\t%s, bash %s\n' "$(curl -V | head -1 | cut -d' ' -f1-2)" "${BASH_VERSION%%(*}"
   printf 'emulator\tone for the whole run, on loopback (bubblewrap sandboxes)\n'
   printf 'rounds\t%s of %s asked (client order rotated per round); %s s in all\n' "$done_rounds" "$rounds" "$t_total"
-  printf 'sizes\tfile %s MiB, stream %s MiB\n' "$file_mib" "$stream_mib"
+  printf 'sizes\tfile %s MiB, stream %s MiB, code interpreter stream %s MiB\n' "$file_mib" "$stream_mib" "$ci_stream_mib"
 } >"$work/meta.tsv"
 mkdir -p "$BENCH/results"
 {
@@ -162,19 +180,23 @@ mkdir -p "$BENCH/results"
 } >"$BENCH/results/latest.md"
 cp "$results" "$BENCH/results/latest.tsv"
 
-# the figures block of docs/benchmarks.md (between the markers; the reading around it is prose)
+# the figures blocks of docs/benchmarks.md (between the markers; the reading around it is prose):
+# scenarios 1-5 between bench:begin/end, the code interpreter's between bench-ci:begin/end
 doc=$ROOT/docs/benchmarks.md
-lua5.4 "$BENCH/report.lua" "$results" "$work/meta.tsv" >"$work/figures.md"
-if [ -f "$doc" ] && grep -q '^<!-- bench:begin -->$' "$doc"; then
-  lua5.4 - "$doc" "$work/figures.md" <<'LUA'
-local doc, fig = arg[1], arg[2]
+update_block() {   # marker-name scenario-filter
+  lua5.4 "$BENCH/report.lua" "$results" "$work/meta.tsv" "$2" >"$work/figures.md"
+  [ -f "$doc" ] && grep -q "^<!-- $1:begin -->$" "$doc" || return 0
+  lua5.4 - "$doc" "$work/figures.md" "$1" <<'LUA'
+local doc, fig, name = arg[1], arg[2], arg[3]
 local text = assert(io.open(doc)):read("a")
 local figures = assert(io.open(fig)):read("a")
-local new, n = text:gsub("(<!%-%- bench:begin %-%->\n).-(<!%-%- bench:end %-%->)",
-  function(a, b) return a .. figures .. b end)
-assert(n == 1, "docs/benchmarks.md: the bench markers must appear once")
+local pat = "(<!%-%- " .. name:gsub("%-", "%%-") .. ":begin %-%->\n).-(<!%-%- " .. name:gsub("%-", "%%-") .. ":end %-%->)"
+local new, n = text:gsub(pat, function(a, b) return a .. figures .. b end)
+assert(n == 1, "docs/benchmarks.md: the " .. name .. " markers must appear once")
 assert(io.open(doc, "w")):write(new)
 LUA
-fi
+}
+[ "$set" = ci ] || update_block bench sdk
+[ "$set" = sdk ] || update_block bench-ci ci
 log "done in ${t_total}s: bench/results/latest.md"
 exit "$failed"
