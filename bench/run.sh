@@ -3,8 +3,9 @@
 #   bash bench/run.sh [--rounds N] [--quick] [--file-mib N] [--stream-mib N] [--ci-stream-mib N]
 #                     [--max-minutes M] [--set all|sdk|ci]
 # One emulator; each round runs every scenario once per client, the client order rotating per
-# round so load drift hits all of them alike. Writes bench/results/latest.md and the figures
-# blocks of docs/benchmarks.md (sdk: scenarios 1-5; ci: the code interpreter's, Lua and JS only).
+# round so load drift hits all of them alike. Writes bench/results/latest.md (latest-<set>.md for
+# --set sdk|ci) and the figures blocks of docs/benchmarks.md (sdk: scenarios 1-5; ci: the code
+# interpreter's, Lua and JS only).
 # Exit status 1 if any client failed a check.
 set -euo pipefail
 trap 'echo "run.sh: line $LINENO failed: $BASH_COMMAND" >&2' ERR
@@ -171,14 +172,15 @@ load_end=$(cut -d' ' -f1-3 /proc/loadavg)
   printf 'sizes\tfile %s MiB, stream %s MiB, code interpreter stream %s MiB\n' "$file_mib" "$stream_mib" "$ci_stream_mib"
 } >"$work/meta.tsv"
 mkdir -p "$BENCH/results"
+latest=latest; [ "$set" = all ] || latest=latest-$set   # a partial run keeps the full run's report
 {
   echo "# lua-e2b benchmark run"
   echo
-  echo "Produced by \`bash bench/run.sh$( [ "$rounds" = 7 ] || echo " --rounds $rounds") (file $file_mib MiB, stream $stream_mib MiB)\`; see docs/benchmarks.md for how to read it."
+  echo "Produced by \`bash bench/run.sh$( [ "$rounds" = 7 ] || echo " --rounds $rounds")$( [ "$set" = all ] || echo " --set $set") (file $file_mib MiB, stream $stream_mib MiB)\`; see docs/benchmarks.md for how to read it."
   echo
   lua5.4 "$BENCH/report.lua" "$results" "$work/meta.tsv"
-} >"$BENCH/results/latest.md"
-cp "$results" "$BENCH/results/latest.tsv"
+} >"$BENCH/results/$latest.md"
+cp "$results" "$BENCH/results/$latest.tsv"
 
 # the figures blocks of docs/benchmarks.md (between the markers; the reading around it is prose):
 # scenarios 1-5 between bench:begin/end, the code interpreter's between bench-ci:begin/end
@@ -198,5 +200,5 @@ LUA
 }
 [ "$set" = ci ] || update_block bench sdk
 [ "$set" = sdk ] || update_block bench-ci ci
-log "done in ${t_total}s: bench/results/latest.md"
+log "done in ${t_total}s: bench/results/$latest.md"
 exit "$failed"
