@@ -58,7 +58,7 @@ function health(target, timeoutMs) {
 async function start(sbx) {
   copyInto(sbx, path.join(HERE, 'server'), '/root/.server');
   copyInto(sbx, path.join(HERE, 'ipython'), '/root/.ipython/profile_default');
-  const shared = sbx.sharedNetwork !== false;
+  const shared = sbx.networkMode !== 'isolated'; // own network namespace: the real port
   const port = shared ? await freePort() : PORT;
   if (shared) sbx.mapPort(PORT, port);
   const envs = {
@@ -76,7 +76,10 @@ async function start(sbx) {
   }
   const child = sbx.spawn({ cmd: '/usr/bin/python3', args: [main], user: 'root', cwd: sbx.isolated ? '/root/.server' : undefined, envs });
   let output = '';
-  const keep = (d) => { output = (output + d).slice(-4000); };
+  const keep = (d) => {
+    output = (output + d).slice(-4000);
+    log.debug(`sandbox ${sbx.id} code interpreter: ${String(d).trimEnd()}`);
+  };
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
   let exited = null;

@@ -217,8 +217,9 @@ class Context:
                     yield item
             except (asyncio.CancelledError, GeneratorExit):
                 # The client went away: interrupt the cell so the context is not blocked.
+                log.info("interrupting context %s", self.id)
                 try:
-                    await asyncio.shield(self.kernel.interrupt())
+                    await asyncio.shield(self._interrupt(msg_id))
                 except BaseException:
                     pass
                 raise
@@ -226,6 +227,29 @@ class Context:
                 self._executions.pop(msg_id, None)
             if env_vars:
                 self._cleanup = asyncio.ensure_future(self._cleanup_envs(env_vars))
+
+    async def _interrupt(self, msg_id):
+        # Interrupt, then hold the context until the kernel has finished the interrupted cell
+        # (bounded): a cell sent while the kernel still unwinds the error would be aborted by
+        # ipykernel's stop_on_error.
+        ex = self._executions.get(msg_id)
+        try:
+            await self.kernel.interrupt()
+        except Exception:
+            log.exception("interrupt failed")
+            return
+        if ex is None:
+            return
+
+        async def ended():
+            while True:
+                item = await ex.queue.get()
+                if item is END or item is UNEXPECTED_END:
+                    return
+        try:
+            await asyncio.wait_for(ended(), timeout=3)
+        except asyncio.TimeoutError:
+            log.warning("context %s: the interrupted cell did not end in 3 s", self.id)
 
     def _put(self, execution, item):
         execution.queue.put_nowait(item)
@@ -271,7 +295,7 @@ class Context:
                 ex.errored = True
                 self._put(ex, error_event(content.get("ename", ""), content.get("evalue", ""),
                                           "".join(content.get("traceback") or [])))
-            elif status == "abort":
+            elif status in ("abort", "aborted"):
                 self._put(ex, error_event("ExecutionAborted", "Execution was aborted", ""))
                 self._put(ex, END)
         elif t == "execute_input":

@@ -30,6 +30,12 @@ HOME = os.environ.get("E2B_CI_HOME") or "/home/user"
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
+def _default_signals():
+    # A kernel must be interruptible even when the server was started with SIGINT ignored
+    # (a shell's background job): ignored signals are inherited and bash cannot trap them.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def now():
     return datetime.datetime.now(datetime.timezone.utc)
 
@@ -189,7 +195,7 @@ class BashKernel(Backend):
         env["PAGER"] = "cat"
         self.proc = subprocess.Popen(
             ["/bin/bash", "--norc", "--noprofile"], stdin=subprocess.PIPE, stdout=slave,
-            stderr=slave, cwd=HOME, env=env, start_new_session=True)
+            stderr=slave, cwd=HOME, env=env, start_new_session=True, preexec_fn=_default_signals)
         os.close(slave)
         self._master = master
         self._buf = b""
@@ -372,10 +378,10 @@ class JsKernel(Backend):
         node = self.env.get("E2B_CI_NODE") or "node"
         env = {k: v for k, v in self.env.items() if k != "E2B_CI_NODE"}
         self.proc = await asyncio.create_subprocess_exec(
-            node, os.path.join(HERE, "js_kernel.js"), "--ts" if self.typescript else "--js",
+            node, "--expose-internals", os.path.join(HERE, "js_kernel.js"), "--ts" if self.typescript else "--js",
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE, cwd=HOME, env=env, limit=1 << 26,
-            start_new_session=True)
+            start_new_session=True, preexec_fn=_default_signals)
         proc = self.proc
         self._tasks = [asyncio.ensure_future(self._read_stream(proc, proc.stdout, "stdout")),
                        asyncio.ensure_future(self._read_stream(proc, proc.stderr, "stderr"))]

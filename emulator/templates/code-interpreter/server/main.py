@@ -173,6 +173,7 @@ class Conn:
         try:
             done, _ = await asyncio.wait({task, watcher}, return_when=asyncio.FIRST_COMPLETED)
             if task not in done:
+                log.info("client went away during an execution")
                 task.cancel()
                 try:
                     await task
@@ -181,7 +182,8 @@ class Conn:
                 raise EOFError
             task.result()
         finally:
-            watcher.cancel()
+            watcher.cancel()  # and wait: the reader must be free for the next request
+            await asyncio.gather(watcher, return_exceptions=True)
             try:
                 await items.aclose()
             except BaseException:
