@@ -159,6 +159,15 @@ test('javascript: persistent context, last value, console output, top-level awai
   assert.equal(env.text, 'js-value');
   const nothing = await sbx.runCode('let unused = 1', { language: 'javascript' });
   assert.equal(nothing.results.length, 0);
+  const imported = await sbx.runCode("import { join as j } from 'path'\nj('a', 'b')", { language: 'javascript' });
+  assert.equal(imported.text, 'a/b');
+
+  const ts = await sbx.createCodeContext({ language: 'ts' });
+  assert.equal(ts.language, 'typescript');
+  const typed = await sbx.runCode('interface P { n: number }\nconst p: P = { n: 41 }\nconst inc = <T extends number>(v: T): number => v + 1\ninc(p.n)', { context: ts });
+  assert.equal(typed.error, undefined);
+  assert.equal(typed.text, '42');
+  await sbx.removeCodeContext(ts);
 });
 
 test('past timeoutMs the SDK gives up, the cell is interrupted and the context works on', { timeout: 30000 }, async () => {

@@ -55,9 +55,21 @@ function health(target, timeoutMs) {
   });
 }
 
+// TypeScript's compiler (one file) for the typescript kernel's type stripping, copied (never
+// linked: the sandbox's root may write to its copy) next to the server.
+function copyTypescript(sbx) {
+  let pkg;
+  try { pkg = require.resolve('typescript/package.json'); } catch { return; }
+  const dest = sbx.hostPath('/root/.server/node_modules/typescript', { write: true });
+  fs.mkdirSync(path.join(dest, 'lib'), { recursive: true });
+  fs.copyFileSync(pkg, path.join(dest, 'package.json'), fs.constants.COPYFILE_FICLONE);
+  fs.copyFileSync(path.join(path.dirname(pkg), 'lib', 'typescript.js'), path.join(dest, 'lib', 'typescript.js'), fs.constants.COPYFILE_FICLONE);
+}
+
 async function start(sbx) {
   copyInto(sbx, path.join(HERE, 'server'), '/root/.server');
   copyInto(sbx, path.join(HERE, 'ipython'), '/root/.ipython/profile_default');
+  copyTypescript(sbx);
   const shared = sbx.networkMode !== 'isolated'; // own network namespace: the real port
   const port = shared ? await freePort() : PORT;
   if (shared) sbx.mapPort(PORT, port);

@@ -30,7 +30,8 @@ def normalize_language(language):
 
 
 def _quote_free_text(text):
-    if text and len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+    # E2B's rule exactly: starts and ends with the same quote (a lone quote becomes "").
+    if text and ((text.startswith("'") and text.endswith("'")) or (text.startswith('"') and text.endswith('"'))):
         return text[1:-1]
     return text
 

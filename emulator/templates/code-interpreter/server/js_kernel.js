@@ -95,11 +95,11 @@ let ts = null;
 function stripTypes(code) {
   if (!TYPESCRIPT) return code;
   if (ts === null) {
-    try { ts = require(process.env.E2B_CI_TYPESCRIPT || 'typescript'); } catch { ts = false; }
+    try { ts = require('typescript'); } catch { ts = false; } // node_modules next to this file
   }
   if (!ts) return code;
   const out = ts.transpileModule(code, {
-    compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, removeComments: false },
+    compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, verbatimModuleSyntax: true },
     reportDiagnostics: false,
   });
   return out.outputText.replace(/^export \{\};\s*$/m, '');
