@@ -126,6 +126,18 @@ test('contexts are isolated, listed, restarted and removed', { timeout: 40000 },
   await assert.rejects(sbx.removeCodeContext(ctx), NotFoundError);
 });
 
+test('a kernel that dies is started again: its cell ends with ContextRestarting, the state is gone', { timeout: 30000 }, async () => {
+  const ctx = await sbx.createCodeContext();
+  await sbx.runCode('doomed = 1', { context: ctx });
+  const died = await sbx.runCode('import os\nos._exit(1)', { context: ctx });
+  assert.equal(died.error.name, 'ContextRestarting');
+  assert.equal(died.error.value, 'Context was restarted');
+  const after = await sbx.runCode('doomed', { context: ctx });
+  assert.equal(after.error.name, 'NameError');
+  assert.equal((await sbx.runCode('40 + 2', { context: ctx })).text, '42');
+  await sbx.removeCodeContext(ctx);
+});
+
 test('bash: state persists, one stdout message per line, a failing exit status is an error', { timeout: 30000 }, async () => {
   const lines = [];
   const exec = await sbx.runCode('GREETING=hello\necho "$GREETING"\necho second line\necho to-stderr >&2', {

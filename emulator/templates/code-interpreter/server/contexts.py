@@ -211,6 +211,9 @@ class Context:
             full = code
             if global_snippet or call_snippet:
                 full = indent("%s\n%s" % (global_snippet, call_snippet), indentation(code)) + "\n" + code
+            wait_ready = getattr(self.kernel, "wait_ready", None)
+            if wait_ready is not None:  # a kernel being restarted takes no cells yet
+                await wait_ready()
             msg_id = self.kernel.execute(full, False)
             self._executions[msg_id] = Execution()
             try:

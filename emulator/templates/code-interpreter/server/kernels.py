@@ -18,6 +18,7 @@ of our own with the observable behaviour of bash_kernel and E2B's ijavascript.
 import asyncio
 import datetime
 import json
+import logging
 import os
 import pty
 import secrets
@@ -73,6 +74,7 @@ class PythonKernel(Backend):
         self._readers = []
         self._watch = None
         self._restarting = False
+        self._ready = asyncio.Event()  # clear while the kernel restarts
 
     async def start(self):
         from jupyter_client.manager import AsyncKernelManager
@@ -85,7 +87,11 @@ class PythonKernel(Backend):
                                      ip=os.path.join(sock_dir, uuid.uuid4().hex))
         await self.km.start_kernel(cwd=HOME, env=self.env, stderr=subprocess.DEVNULL)
         await self._connect()
+        self._ready.set()
         self._watch = asyncio.ensure_future(self._watch_process())
+
+    async def wait_ready(self):
+        await self._ready.wait()
 
     async def _connect(self):
         self.kc = self.km.client()
@@ -134,7 +140,7 @@ class PythonKernel(Backend):
                 try:
                     await self.restart()
                 except Exception:
-                    pass
+                    logging.getLogger("kernels").exception("restarting a dead python kernel")
 
     def execute(self, code, silent):
         return self.kc.execute(code, silent=silent, store_history=True, allow_stdin=False,
@@ -145,12 +151,18 @@ class PythonKernel(Backend):
 
     async def restart(self):
         self._restarting = True
+        self._ready.clear()
         try:
             await self._disconnect()
-            await self.km.restart_kernel(now=True)
+            if await self.km.is_alive():
+                await self.km.restart_kernel(now=True)
+            else:  # died: nothing to shut down, start it again
+                await self.km.cleanup_resources(restart=True)
+                await self.km.start_kernel(cwd=HOME, env=self.env, stderr=subprocess.DEVNULL)
             await self._connect()
         finally:
             self._restarting = False
+            self._ready.set()
 
     async def shutdown(self):
         if self._watch:

@@ -180,7 +180,11 @@ class Conn:
                 except BaseException:
                     pass
                 raise EOFError
-            task.result()
+            if task.exception() is not None:
+                # Headers are out: all that is left is to cut the stream, as uvicorn does.
+                log.error("execution failed", exc_info=task.exception())
+                raise EOFError
+
         finally:
             watcher.cancel()  # and wait: the reader must be free for the next request
             await asyncio.gather(watcher, return_exceptions=True)
