@@ -234,24 +234,21 @@ test('a silent cell gets keepalive lines every 5 s, and the end line last', { ti
   assert.deepEqual(types, ['number_of_executions', 'keepalive', 'result', 'end_of_execution']);
 });
 
+let other; // the second sandbox: made by the next test, killed mid-run by the one after it
 test('two code-interpreter sandboxes run at once, each with its own kernels', { timeout: 40000 }, async () => {
-  const other = await Sandbox.create(sdkOpts(emu, { requestTimeoutMs: 30000, timeoutMs: 120000 }));
-  try {
-    await Promise.all([sbx.runCode('who = "first"'), other.runCode('who = "second"')]);
-    const [a, b] = await Promise.all([sbx.runCode('who'), other.runCode('who')]);
-    assert.equal(a.text, 'first');
-    assert.equal(b.text, 'second');
-    // The cells really run concurrently.
-    const t0 = Date.now();
-    await Promise.all([sbx.runCode('import time; time.sleep(1)'), other.runCode('import time; time.sleep(1)')]);
-    assert.ok(Date.now() - t0 < 1900, `two 1 s cells took ${Date.now() - t0} ms`);
-  } finally {
-    await other.kill();
-  }
+  other = await Sandbox.create(sdkOpts(emu, { requestTimeoutMs: 30000, timeoutMs: 120000 }));
+  await Promise.all([sbx.runCode('who = "first"'), other.runCode('who = "second"')]);
+  const [a, b] = await Promise.all([sbx.runCode('who'), other.runCode('who')]);
+  assert.equal(a.text, 'first');
+  assert.equal(b.text, 'second');
+  // The cells really run concurrently.
+  const t0 = Date.now();
+  await Promise.all([sbx.runCode('import time; time.sleep(1)'), other.runCode('import time; time.sleep(1)')]);
+  assert.ok(Date.now() - t0 < 1900, `two 1 s cells took ${Date.now() - t0} ms`);
 });
 
 test('a sandbox killed mid-run: the SDK reports the kill as a TimeoutError', { timeout: 30000 }, async () => {
-  const doomed = await Sandbox.create(sdkOpts(emu, { requestTimeoutMs: 30000, timeoutMs: 120000 }));
+  const doomed = other || await Sandbox.create(sdkOpts(emu, { requestTimeoutMs: 30000, timeoutMs: 120000 }));
   const running = doomed.runCode('import time\nprint("started", flush=True)\ntime.sleep(30)', { timeoutMs: 20000 });
   const outcome = running.then(() => null, (e) => e);
   await new Promise((r) => setTimeout(r, 700));
@@ -259,6 +256,14 @@ test('a sandbox killed mid-run: the SDK reports the kill as a TimeoutError', { t
   const err = await outcome;
   assert.ok(err instanceof TimeoutError, `got ${err && err.stack}`);
   assert.match(err.message, /sandbox was killed while the request was in progress/);
+});
+
+test('a paused sandbox keeps its kernels: after connect the state is still there', { timeout: 30000 }, async () => {
+  await sbx.runCode('before_pause = "kept"');
+  await sbx.pause();
+  const back = await Sandbox.connect(sbx.sandboxId, sdkOpts(emu, { requestTimeoutMs: 30000, timeoutMs: 120000 }));
+  assert.equal((await back.runCode('before_pause')).text, 'kept');
+  assert.deepEqual((await back.runCode('echo $GREETING', { language: 'bash' })).logs.stdout, ['hello\n']);
 });
 
 test('the templates API lists code-interpreter-v1', { timeout: 10000 }, async () => {
