@@ -31,19 +31,23 @@ class Sandbox extends EventEmitter {
     this._iso = isolation.detect();
     this._wrappers = new Set(); // ChildHandles started by spawn and still running
     this._init = null; // { outer, inner, ns } in bwrap mode
-    // Sandboxes share the host's network: a port a sandbox process listens on is the host's.
-    // A template whose server cannot own a fixed port on the host (two sandboxes would
-    // collide) listens on a free one and maps its sandbox port to it (mapPort).
-    this.sharedNetwork = true;
-    this._portMap = new Map();
+    this._portMap = new Map(); // sandbox port -> host port (mapPort)
   }
 
-  // Where traffic for `port` of this sandbox goes: { host, port } (the envd router proxies
-  // every port but envd's there).
+  // 'shared': sandboxes share the host's network, so a port a sandbox process listens on is
+  // the host's.
+  get networkMode() { return 'shared'; }
+
+  // Where the emulator connects to reach TCP `port` of this sandbox: { host, port } (the envd
+  // router proxies every port but envd's there). A port moved by mapPort wins.
   portTarget(port) {
-    return { host: '127.0.0.1', port: this._portMap.get(port) || port };
+    const mapped = this._portMap.get(port);
+    if (mapped) return { host: '127.0.0.1', port: mapped };
+    return { host: '127.0.0.1', port };
   }
 
+  // On a shared network a template's server cannot own its fixed port (two sandboxes would
+  // collide): it listens on a free host port and the sandbox port is routed there.
   mapPort(port, hostPort) {
     this._portMap.set(port, hostPort);
   }

@@ -55,10 +55,22 @@ function health(target, timeoutMs) {
   });
 }
 
+// TypeScript's compiler (one file) for the typescript kernel's type stripping, copied (never
+// linked: the sandbox's root may write to its copy) next to the server.
+function copyTypescript(sbx) {
+  let pkg;
+  try { pkg = require.resolve('typescript/package.json'); } catch { return; }
+  const dest = sbx.hostPath('/root/.server/node_modules/typescript', { write: true });
+  fs.mkdirSync(path.join(dest, 'lib'), { recursive: true });
+  fs.copyFileSync(pkg, path.join(dest, 'package.json'), fs.constants.COPYFILE_FICLONE);
+  fs.copyFileSync(path.join(path.dirname(pkg), 'lib', 'typescript.js'), path.join(dest, 'lib', 'typescript.js'), fs.constants.COPYFILE_FICLONE);
+}
+
 async function start(sbx) {
   copyInto(sbx, path.join(HERE, 'server'), '/root/.server');
   copyInto(sbx, path.join(HERE, 'ipython'), '/root/.ipython/profile_default');
-  const shared = sbx.sharedNetwork !== false;
+  copyTypescript(sbx);
+  const shared = sbx.networkMode !== 'isolated'; // own network namespace: the real port
   const port = shared ? await freePort() : PORT;
   if (shared) sbx.mapPort(PORT, port);
   const envs = {
@@ -76,7 +88,10 @@ async function start(sbx) {
   }
   const child = sbx.spawn({ cmd: '/usr/bin/python3', args: [main], user: 'root', cwd: sbx.isolated ? '/root/.server' : undefined, envs });
   let output = '';
-  const keep = (d) => { output = (output + d).slice(-4000); };
+  const keep = (d) => {
+    output = (output + d).slice(-4000);
+    log.debug(`sandbox ${sbx.id} code interpreter: ${String(d).trimEnd()}`);
+  };
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
   let exited = null;

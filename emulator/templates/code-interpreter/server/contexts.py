@@ -30,7 +30,8 @@ def normalize_language(language):
 
 
 def _quote_free_text(text):
-    if text and len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+    # E2B's rule exactly: starts and ends with the same quote (a lone quote becomes "").
+    if text and ((text.startswith("'") and text.endswith("'")) or (text.startswith('"') and text.endswith('"'))):
         return text[1:-1]
     return text
 
@@ -210,6 +211,9 @@ class Context:
             full = code
             if global_snippet or call_snippet:
                 full = indent("%s\n%s" % (global_snippet, call_snippet), indentation(code)) + "\n" + code
+            wait_ready = getattr(self.kernel, "wait_ready", None)
+            if wait_ready is not None:  # a kernel being restarted takes no cells yet
+                await wait_ready()
             msg_id = self.kernel.execute(full, False)
             self._executions[msg_id] = Execution()
             try:
@@ -217,6 +221,7 @@ class Context:
                     yield item
             except (asyncio.CancelledError, GeneratorExit):
                 # The client went away: interrupt the cell so the context is not blocked.
+                log.info("interrupting context %s", self.id)
                 try:
                     await asyncio.shield(self._interrupt(msg_id))
                 except BaseException:
@@ -228,22 +233,27 @@ class Context:
                 self._cleanup = asyncio.ensure_future(self._cleanup_envs(env_vars))
 
     async def _interrupt(self, msg_id):
-        """Interrupt the cell of `msg_id`, then wait (at most 5 s) until the kernel is done with
-        it before the context takes the next cell: ipykernel aborts (status "aborted") execute
-        requests that reach it while it is still unwinding the KeyboardInterrupt."""
+        # Interrupt, then hold the context until the kernel has finished the interrupted cell
+        # (bounded): a cell sent while the kernel still unwinds the error would be aborted by
+        # ipykernel's stop_on_error.
         ex = self._executions.get(msg_id)
-        await self.kernel.interrupt()
+        try:
+            await self.kernel.interrupt()
+        except Exception:
+            log.exception("interrupt failed")
+            return
         if ex is None:
             return
-        loop = asyncio.get_event_loop()
-        deadline = loop.time() + 5
-        while True:
-            try:
-                item = await asyncio.wait_for(ex.queue.get(), timeout=max(0.0, deadline - loop.time()))
-            except asyncio.TimeoutError:
-                return
-            if item is END or item is UNEXPECTED_END:
-                return
+
+        async def ended():
+            while True:
+                item = await ex.queue.get()
+                if item is END or item is UNEXPECTED_END:
+                    return
+        try:
+            await asyncio.wait_for(ended(), timeout=3)
+        except asyncio.TimeoutError:
+            log.warning("context %s: the interrupted cell did not end in 3 s", self.id)
 
     def _put(self, execution, item):
         execution.queue.put_nowait(item)
@@ -289,7 +299,7 @@ class Context:
                 ex.errored = True
                 self._put(ex, error_event(content.get("ename", ""), content.get("evalue", ""),
                                           "".join(content.get("traceback") or [])))
-            elif status in ("abort", "aborted"):   # bash kernel / ipykernel's queue abort
+            elif status in ("abort", "aborted"):
                 self._put(ex, error_event("ExecutionAborted", "Execution was aborted", ""))
                 self._put(ex, END)
         elif t == "execute_input":

@@ -18,6 +18,7 @@ of our own with the observable behaviour of bash_kernel and E2B's ijavascript.
 import asyncio
 import datetime
 import json
+import logging
 import os
 import pty
 import secrets
@@ -28,6 +29,12 @@ import uuid
 
 HOME = os.environ.get("E2B_CI_HOME") or "/home/user"
 HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _default_signals():
+    # A kernel must be interruptible even when the server was started with SIGINT ignored
+    # (a shell's background job): ignored signals are inherited and bash cannot trap them.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def now():
@@ -67,6 +74,7 @@ class PythonKernel(Backend):
         self._readers = []
         self._watch = None
         self._restarting = False
+        self._ready = asyncio.Event()  # clear while the kernel restarts
 
     async def start(self):
         from jupyter_client.manager import AsyncKernelManager
@@ -79,7 +87,11 @@ class PythonKernel(Backend):
                                      ip=os.path.join(sock_dir, uuid.uuid4().hex))
         await self.km.start_kernel(cwd=HOME, env=self.env, stderr=subprocess.DEVNULL)
         await self._connect()
+        self._ready.set()
         self._watch = asyncio.ensure_future(self._watch_process())
+
+    async def wait_ready(self):
+        await self._ready.wait()
 
     async def _connect(self):
         self.kc = self.km.client()
@@ -128,7 +140,7 @@ class PythonKernel(Backend):
                 try:
                     await self.restart()
                 except Exception:
-                    pass
+                    logging.getLogger("kernels").exception("restarting a dead python kernel")
 
     def execute(self, code, silent):
         return self.kc.execute(code, silent=silent, store_history=True, allow_stdin=False,
@@ -139,12 +151,18 @@ class PythonKernel(Backend):
 
     async def restart(self):
         self._restarting = True
+        self._ready.clear()
         try:
             await self._disconnect()
-            await self.km.restart_kernel(now=True)
+            if await self.km.is_alive():
+                await self.km.restart_kernel(now=True)
+            else:  # died: nothing to shut down, start it again
+                await self.km.cleanup_resources(restart=True)
+                await self.km.start_kernel(cwd=HOME, env=self.env, stderr=subprocess.DEVNULL)
             await self._connect()
         finally:
             self._restarting = False
+            self._ready.set()
 
     async def shutdown(self):
         if self._watch:
@@ -189,7 +207,7 @@ class BashKernel(Backend):
         env["PAGER"] = "cat"
         self.proc = subprocess.Popen(
             ["/bin/bash", "--norc", "--noprofile"], stdin=subprocess.PIPE, stdout=slave,
-            stderr=slave, cwd=HOME, env=env, start_new_session=True)
+            stderr=slave, cwd=HOME, env=env, start_new_session=True, preexec_fn=_default_signals)
         os.close(slave)
         self._master = master
         self._buf = b""
@@ -372,10 +390,10 @@ class JsKernel(Backend):
         node = self.env.get("E2B_CI_NODE") or "node"
         env = {k: v for k, v in self.env.items() if k != "E2B_CI_NODE"}
         self.proc = await asyncio.create_subprocess_exec(
-            node, os.path.join(HERE, "js_kernel.js"), "--ts" if self.typescript else "--js",
+            node, "--expose-internals", os.path.join(HERE, "js_kernel.js"), "--ts" if self.typescript else "--js",
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE, cwd=HOME, env=env, limit=1 << 26,
-            start_new_session=True)
+            start_new_session=True, preexec_fn=_default_signals)
         proc = self.proc
         self._tasks = [asyncio.ensure_future(self._read_stream(proc, proc.stdout, "stdout")),
                        asyncio.ensure_future(self._read_stream(proc, proc.stderr, "stderr"))]

@@ -81,21 +81,9 @@ class Conn:
         self.reader, self.writer = reader, writer
         self.buf = b""
         self.closed = False
-        self._pending = None
-
-    async def _read(self):
-        # One read in flight at a time, shielded: cancelling the waiter (the stream's watcher,
-        # when the response ends) leaves it for the next reader, so the bytes of a keep-alive
-        # request that arrived meanwhile are never lost (a lost head made the next request
-        # unparseable, and the connection was closed with data unread: a reset).
-        if self._pending is None:
-            self._pending = asyncio.ensure_future(self.reader.read(65536))
-        data = await asyncio.shield(self._pending)
-        self._pending = None
-        return data
 
     async def _fill(self):
-        data = await self._read()
+        data = await self.reader.read(65536)
         if not data:
             raise EOFError
         self.buf += data
@@ -175,7 +163,7 @@ class Conn:
             # A client that closes its side (abort, timeout) ends the execution. Bytes of a
             # pipelined next request are kept for read_request.
             while True:
-                data = await self._read()
+                data = await self.reader.read(65536)
                 if not data:
                     return
                 self.buf += data
@@ -185,15 +173,21 @@ class Conn:
         try:
             done, _ = await asyncio.wait({task, watcher}, return_when=asyncio.FIRST_COMPLETED)
             if task not in done:
+                log.info("client went away during an execution")
                 task.cancel()
                 try:
                     await task
                 except BaseException:
                     pass
                 raise EOFError
-            task.result()
+            if task.exception() is not None:
+                # Headers are out: all that is left is to cut the stream, as uvicorn does.
+                log.error("execution failed", exc_info=task.exception())
+                raise EOFError
+
         finally:
-            watcher.cancel()
+            watcher.cancel()  # and wait: the reader must be free for the next request
+            await asyncio.gather(watcher, return_exceptions=True)
             try:
                 await items.aclose()
             except BaseException:
