@@ -30,7 +30,8 @@ void e2b_url_display(const char *url, char *out, size_t cap) {
 }
 
 static const char *secret_headers[] = {"authorization", "proxy-authorization", "x-api-key",
-                                       "x-access-token", "cookie", "set-cookie", NULL};
+                                       "x-access-token", "e2b-traffic-access-token", "cookie",
+                                       "set-cookie", NULL};
 
 size_t e2b_redact_line(const char *line, size_t n, char *out, size_t cap) {
   size_t o = 0;

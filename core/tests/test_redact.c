@@ -30,6 +30,7 @@ int main(void) {
   line("X-API-KEY: e2b_0123456789", "X-API-KEY: ***");
   line("authorization: Basic dXNlcjo=", "authorization: ***");
   line("X-Access-Token: tok", "X-Access-Token: ***");
+  line("E2B-Traffic-Access-Token: tat", "E2B-Traffic-Access-Token: ***");
   line("Content-Type: application/json", "Content-Type: application/json");
   line("GET /files?path=%2Fa&signature=v1_x HTTP/1.1", "GET /files?*** HTTP/1.1");
   text("Failed to connect to http://u:secret@h/p?signature=abc now",
