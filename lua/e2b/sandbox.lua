@@ -20,7 +20,8 @@
 ---@field traffic_access_token string?
 ---@field commands e2b.Commands
 ---@field files e2b.Filesystem
----@field git table?   present when the git module is installed
+---@field pty e2b.Pty
+---@field git e2b.Git?   present when the git module is installed
 local Sandbox = {}
 Sandbox.__index = Sandbox
 Sandbox.__name = "e2b.Sandbox"
