@@ -114,3 +114,23 @@ describe("e2b.envd.errors", function()
     assert.are.same({ "SandboxError", "unknown: HTTP 418" }, { e.name, e.message })
   end)
 end)
+
+describe("e2b.connect", function()
+  local connect = require("e2b.connect")
+  local codec = connect.codec
+
+  it("frames requests and reads streamed answers by the Connect rules", function()
+    assert.are.equal("\0\0\0\1\0" .. ("x"):rep(256), connect.envelope(("x"):rep(256)))
+    assert.are.same({ ["Content-Type"] = "application/connect+json", ["Connect-Protocol-Version"] = "1",
+      ["Connect-Timeout-Ms"] = "1500" }, connect.headers({}, { streaming = true, timeout = 1.5 }))
+    assert.are.same({ ["Content-Type"] = "application/json", ["Connect-Protocol-Version"] = "1" },
+      connect.headers({}, { timeout = 0 }))
+    assert.is_nil(codec.accept(200, { ["content-type"] = "application/connect+json" }))
+    assert.are.equal("raw", codec.accept(502, {}))
+    assert.are.equal("protocol", (codec.accept(200, { ["content-type"] = "text/html" })))
+    assert.are.same({ "message", { a = 1 } }, { codec.frame({ flags = 0, data = '{"a":1}' }) })
+    assert.are.same({ "end", {} }, { codec.frame({ flags = 2, data = "{}" }) })
+    assert.are.equal("malformed", select(2, codec.frame({ flags = 0, data = "[1" })))
+    assert.are.same({ http_status = 404, body = "x" }, codec.raw_end(404, "x"))
+  end)
+end)

@@ -17,6 +17,7 @@ local envd = {}
 
 local json = require("e2b.json")
 local map = require("e2b.envd.errors")
+local connect = require("e2b.connect")
 local version = require("e2b.version")
 local errors = require("e2b.errors")
 -- Waits happen inside these pcalls: compat.pcall lets a task yield through them on PUC 5.1 too.
@@ -103,19 +104,6 @@ function Client:headers(user)
   return h
 end
 
---- Wrap one message in a Connect envelope: flags 0, 4-byte big-endian length, payload.
----@param payload string
----@return string
-function envd.envelope(payload)
-  local n = #payload
-  local floor = math.floor
-  return string.char(0, floor(n / 16777216) % 256, floor(n / 65536) % 256, floor(n / 256) % 256, n % 256) .. payload
-end
-
-local function ms(seconds)
-  return ("%d"):format(math.ceil(seconds * 1000))
-end
-
 --- The transport this sandbox's requests go through (shared per config; see transport.shared).
 ---@return table
 function Client:transport()
@@ -164,10 +152,7 @@ end
 function Client:unary(method, msg, o)
   o = o or {}
   local timeout = o.request_timeout or self.cfg.request_timeout
-  local h = self:headers(o.user)
-  h["Content-Type"] = "application/json"
-  h["Connect-Protocol-Version"] = "1"
-  if timeout > 0 then h["Connect-Timeout-Ms"] = ms(timeout) end
+  local h = connect.headers(self:headers(o.user), { timeout = timeout })
   local ok, res = pcall(function()
     return self:transport():request({ method = "POST", url = self.base_url .. "/" .. method,
       headers = h, body = json.encode(msg), timeout = timeout })
@@ -223,14 +208,11 @@ function Client:stream(method, msg, o)
   o = o or {}
   local timeout = o.timeout
   if timeout == nil then timeout = 60 end
-  local h = self:headers(o.user)
-  h["Content-Type"] = "application/connect+json"
-  h["Connect-Protocol-Version"] = "1"
-  h["Keepalive-Ping-Interval"] = "50"
-  if timeout > 0 then h["Connect-Timeout-Ms"] = ms(timeout) end
+  local h = connect.headers(self:headers(o.user), { streaming = true, timeout = timeout })
+  h["Keepalive-Ping-Interval"] = "50"   -- envd's keepalives: an idle stream is not a dead one
   local ok, raw = pcall(function()
-    return self:transport():stream({ method = "POST", url = self.base_url .. "/" .. method,
-      headers = h, body = envd.envelope(json.encode(msg)),
+    return connect.stream(self:transport(), { method = "POST", url = self.base_url .. "/" .. method,
+      headers = h, body = connect.envelope(json.encode(msg)),
       timeout = o.request_timeout or self.cfg.request_timeout,   -- until the first message
       stream_timeout = timeout })
   end)

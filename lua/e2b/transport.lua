@@ -4,7 +4,7 @@
 --- ```lua
 --- local T = transport.new({ request_timeout = 60, proxy = nil })
 --- local res = T:request({ method = "GET", url = url, headers = { ["X-API-KEY"] = key } })
---- local s = T:stream({ method = "POST", url = rpc, body = json.encode(msg) })
+--- local s = T:stream({ method = "POST", url = rpc, body = body }, require("e2b.connect").codec)
 --- for msg in s.next, s do ... end   -- then `local _, end_info = s:next()`
 --- ```
 ---
@@ -16,7 +16,6 @@
 --- its first task is spawned or a host driver is set.
 local core = require("e2b.core")
 local errors = require("e2b.errors")
-local json = require("e2b.json")
 
 local transport = {}
 
@@ -346,19 +345,34 @@ function T:download(desc, on_chunk)
 end
 
 -- ---------------------------------------------------------------------------------------------
--- Connect server streams
+-- Message streams: a core codec decodes the answer into messages; a protocol module (e2b.connect)
+-- says what they mean. The transport only queues, waits and fails.
 
 local Stream = {}
 Stream.__index = Stream
 
---- Start a Connect server-streaming call. `desc.timeout` (default: request timeout) bounds the
---- wait for the headers and the first message; `desc.stream_timeout` (default 0 = none) the
---- whole stream.
-function T:stream(desc)
+---@class e2b.transport.Codec
+---@field mode string   the core response mode that decodes the body into messages ("connect")
+---@field accept fun(status: integer, headers: table): (string?, string?)
+---                     once the headers are known: nil (go on), "raw" (not decoded: the raw body
+---                     ends the stream through raw_end) or an error kind plus a message
+---@field frame fun(m: table): string, any, any
+---                     one decoded message → "message", value | "end", end_info |
+---                     "error", kind, message
+---@field raw_end fun(status: integer, body: string): table   the end_info of a raw answer
+---@field eof string    the protocol error when the body ends without an "end" frame
+
+--- Start a server stream whose messages `codec` interprets (see e2b.connect: connect.codec).
+--- `desc.timeout` (default: request timeout) bounds the wait for the headers and the first
+--- message; `desc.stream_timeout` (default 0 = none) the whole stream.
+---@param desc table
+---@param codec e2b.transport.Codec
+function T:stream(desc, codec)
+  if type(codec) ~= "table" or type(codec.mode) ~= "string" then bad("bad argument 'codec' (table expected)") end
   local timeout = seconds(desc and desc.timeout, "timeout", self.request_timeout)
   local total = seconds(desc and desc.stream_timeout, "stream_timeout", 0)
-  local req = self:_start(desc, "connect", total * 1000)
-  local s = setmetatable({ t = self, req = req, desc = desc, queue = {}, qi = 1, qn = 0,
+  local req = self:_start(desc, codec.mode, total * 1000)
+  local s = setmetatable({ t = self, req = req, desc = desc, codec = codec, queue = {}, qi = 1, qn = 0,
                            timeout = timeout, started = false }, Stream)
   s.deadline = timeout > 0 and core.now_ms() + timeout * 1000 or nil
   return s
@@ -371,16 +385,8 @@ local function stream_error(s, kind, what)
                             { kind = kind })
 end
 
-local function decode(s, data)
-  local ok, v = pcall(json.decode, data)
-  if not ok or type(v) ~= "table" then
-    stream_error(s, "malformed", "malformed Connect stream (a message is not a JSON object)")
-  end
-  return v
-end
-
--- Non-200 answer: collect the raw body and end the stream with it.
-local function http_end(s)
+-- An answer the codec does not decode: collect the raw body and end the stream with it.
+local function raw_end(s)
   local req, parts = s.req, {}
   while true do
     local st = req:state()
@@ -394,42 +400,39 @@ local function http_end(s)
     end
   end
   s.finished = true
-  s.end_info = { http_status = req:status(), body = table.concat(parts) }
+  s.end_info = s.codec.raw_end(req:status(), table.concat(parts))
   req:close()
 end
 
---- Next message (a table decoded from JSON), or `nil, end_info` at the end: end_info is the
---- end-of-stream payload (`{}` or `{ error = { code, message } }`), or for a non-200 answer
---- `{ http_status = n, body = "<raw body>" }`. Transport failures raise.
----@return table?, table?
+--- Next message (what the codec made of it), or `nil, end_info` at the end (end_info: what the
+--- codec made of the end frame or of a raw answer). Transport failures raise.
+---@return any, table?
 function Stream:next()
-  local req = self.req
+  local req, codec = self.req, self.codec
   while true do
     if self.finished then return nil, self.end_info end
     local m = self.queue[self.qi]
     if m then
       self.queue[self.qi] = nil
       self.qi = self.qi + 1
-      if m.flags == 2 then
+      local what, a, b = codec.frame(m)
+      if what == "end" then
         self.finished = true
-        self.end_info = decode(self, m.data)
+        self.end_info = a
         req:close()
-        return nil, self.end_info
+        return nil, a
+      elseif what == "error" then
+        stream_error(self, a, b)
       end
       self.started = true
-      return decode(self, m.data)
+      return a
     end
     local st = req:state()
-    if st == "headers" or st == "done" then
-      local status = req:status()
-      if status ~= 200 then http_end(self) return nil, self.end_info end
-      if not self.checked then
-        self.checked = true
-        local ct = (req:headers() or {})["content-type"] or ""
-        if not ct:find("^application/connect%+json") then
-          stream_error(self, "protocol", "unexpected content type '" .. ct .. "' for a Connect stream")
-        end
-      end
+    if (st == "headers" or st == "done") and not self.checked then
+      self.checked = true
+      local verdict, message = codec.accept(req:status(), req:headers() or {})
+      if verdict == "raw" then raw_end(self) return nil, self.end_info end
+      if verdict then stream_error(self, verdict, message) end
     end
     local got = req:take()
     if type(got) == "table" then
@@ -440,7 +443,7 @@ function Stream:next()
     end
     if not self.queue[self.qi] then
       if st == "done" then
-        stream_error(self, "protocol", "Connect stream ended without an end-of-stream message")
+        stream_error(self, "protocol", codec.eof)
       elseif st == "failed" or st == "closed" then
         self.finished = true
         fail(req, self.desc)

@@ -106,7 +106,9 @@ end
 
 function Stream:close() self.closed = true end
 
-function Fake:stream(desc)
+function Fake:stream(desc, codec)
+  -- like the real one, a stream needs the codec of its protocol (e2b.connect passes it)
+  if type(codec) ~= "table" or type(codec.mode) ~= "string" then error("fake transport: stream without a codec", 0) end
   local msgs = self:_dispatch(desc)
   local s = setmetatable({ msgs = msgs, i = 0 }, Stream)
   self.streams = self.streams or {}
