@@ -69,12 +69,12 @@ connect.codec = {
   end,
 }
 
---- Start a server-streaming Connect call on transport `T` (`desc` as for T:stream).
+--- Start a server-streaming Connect call on transport `T` (`spec` as for T:stream).
 ---@param T table
----@param desc table
+---@param spec table
 ---@return table stream  `:next()` → message, or nil, end_info; `:close()`
-function connect.stream(T, desc)
-  return T:stream(desc, connect.codec)
+function connect.stream(T, spec)
+  return T:stream(spec, connect.codec)
 end
 
 return connect

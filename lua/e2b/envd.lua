@@ -220,41 +220,41 @@ function Client:stream(method, msg, o)
   return setmetatable({ raw = raw, client = self, errors = o.errors }, Stream)
 end
 
--- Prepare a /files-style request description: envd headers, full URL, default timeout.
-function Client:_desc(desc)
+-- Prepare a /files-style request spec: envd headers, full URL, default timeout.
+function Client:_spec(spec)
   local h = self:headers(nil)   -- the user goes in the `username` query for /files
-  for k, v in pairs(desc.headers or {}) do h[k] = v end
-  desc.headers = h
-  desc.url = self.base_url .. desc.path
-  desc.path = nil
-  if desc.timeout == nil then desc.timeout = self.cfg.request_timeout end
-  return desc
+  for k, v in pairs(spec.headers or {}) do h[k] = v end
+  spec.headers = h
+  spec.url = self.base_url .. spec.path
+  spec.path = nil
+  if spec.timeout == nil then spec.timeout = self.cfg.request_timeout end
+  return spec
 end
 
---- Plain HTTP to envd (/files, /health): `desc` as for the transport, with `path` (+ query)
+--- Plain HTTP to envd (/files, /health): `spec` as for the transport, with `path` (+ query)
 --- instead of `url`. Returns the response on 2xx; raises the §5.5 error otherwise
 --- (`overrides`: status → class).
----@param desc table
+---@param spec table
 ---@param overrides table?
 ---@return table
-function Client:http(desc, overrides)
-  desc = self:_desc(desc)
+function Client:http(spec, overrides)
+  spec = self:_spec(spec)
   local t = self:transport()
-  local ok, res = pcall(t.request, t, desc)
+  local ok, res = pcall(t.request, t, spec)
   if not ok then error(self:dropped(res), 0) end
   if res.status < 200 or res.status >= 300 then error(map.http_error(res, overrides), 0) end
   return res
 end
 
 --- Streaming GET: returns an iterator over body chunks (nil at the end) and the reader.
---- Memory stays flat; `desc.timeout` is the idle timeout per chunk.
----@param desc table
+--- Memory stays flat; `spec.timeout` is the idle timeout per chunk.
+---@param spec table
 ---@param overrides table?
 ---@return fun(): string?, table
-function Client:open(desc, overrides)
-  desc = self:_desc(desc)
+function Client:open(spec, overrides)
+  spec = self:_spec(spec)
   local t = self:transport()
-  local ok, r = pcall(t.open, t, desc)
+  local ok, r = pcall(t.open, t, spec)
   if not ok then error(self:dropped(r), 0) end
   if r.status < 200 or r.status >= 300 then
     local parts = {}

@@ -82,15 +82,15 @@ function Filesystem:read(path, opts)
   if o.to_file and o.format then
     errors.InvalidArgumentError:raise("files:read: give either 'format' or 'to_file', not both")
   end
-  local desc = { method = "GET", path = files_query(self, path, o.user), timeout = o.request_timeout }
-  if o.on_progress and format ~= "stream" then desc.on_progress = o.on_progress end
+  local spec = { method = "GET", path = files_query(self, path, o.user), timeout = o.request_timeout }
+  if o.on_progress and format ~= "stream" then spec.on_progress = o.on_progress end
   if o.to_file then
-    desc.response_file = o.to_file
-    self._envd:http(desc, HTTP_ERRORS)
+    spec.response_file = o.to_file
+    self._envd:http(spec, HTTP_ERRORS)
     return o.to_file
   end
   if format == "stream" then
-    local next_chunk, reader = self._envd:open(desc, HTTP_ERRORS)
+    local next_chunk, reader = self._envd:open(spec, HTTP_ERRORS)
     if not o.on_progress then return next_chunk end
     -- the stream is pulled by the caller: report after each chunk it takes
     local done, total = 0, tonumber(reader.headers["content-length"])
@@ -103,7 +103,7 @@ function Filesystem:read(path, opts)
       return chunk
     end
   end
-  local res = self._envd:http(desc, HTTP_ERRORS)
+  local res = self._envd:http(spec, HTTP_ERRORS)
   return res.body or ""
 end
 
@@ -175,22 +175,22 @@ function Filesystem:write(path, data, opts)
   options.arg("files:write", "data", data, { "string", "table" })
   local o = options.check("files:write", opts, WRITE_ONE_SPEC)
   local headers = metadata_headers(self, "files:write", o.metadata)
-  local desc = { method = "POST", path = files_query(self, path, o.user), headers = headers,
+  local spec = { method = "POST", path = files_query(self, path, o.user), headers = headers,
                  timeout = o.request_timeout, on_progress = o.on_progress }
   if type(data) == "table" then
     local d = options.check("files:write data", data, { from_file = "string" })
     if not d.from_file then errors.InvalidArgumentError:raise("files:write: data table needs 'from_file'") end
     if version.compare(self._envd.envd_version, "0.5.7") >= 0 then
       headers["Content-Type"] = "application/octet-stream"
-      desc.body_file = d.from_file
-      desc.timeout = o.request_timeout or 0   -- streamed bodies have no client deadline by default
+      spec.body_file = d.from_file
+      spec.timeout = o.request_timeout or 0   -- streamed bodies have no client deadline by default
     else
-      desc.multipart = { part("files:write", 1, { path = path, from_file = d.from_file }) }
+      spec.multipart = { part("files:write", 1, { path = path, from_file = d.from_file }) }
     end
   else
-    desc.multipart = { part("files:write", 1, { path = path, data = data }) }
+    spec.multipart = { part("files:write", 1, { path = path, data = data }) }
   end
-  return write_infos(self._envd:http(desc, HTTP_ERRORS))[1]
+  return write_infos(self._envd:http(spec, HTTP_ERRORS))[1]
 end
 
 --- Write several files in one request. `list` = { {path=, data=} | {path=, from_file=}, … }.
