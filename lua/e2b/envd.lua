@@ -220,16 +220,22 @@ function Client:stream(method, msg, o)
   return setmetatable({ raw = raw, client = self, errors = o.errors }, Stream)
 end
 
--- Prepare a /files-style request spec: envd headers, full URL, default timeout.
-function Client:_spec(spec)
+-- Send a /files-style request spec through the transport's `op` ("request" or "open"): envd
+-- headers, full URL, default timeout; a dropped connection may mean the sandbox died.
+function Client:_send(op, spec)
   local h = self:headers(nil)   -- the user goes in the `username` query for /files
   for k, v in pairs(spec.headers or {}) do h[k] = v end
   spec.headers = h
   spec.url = self.base_url .. spec.path
   spec.path = nil
   if spec.timeout == nil then spec.timeout = self.cfg.request_timeout end
-  return spec
+  local t = self:transport()
+  local ok, res = pcall(t[op], t, spec)
+  if not ok then error(self:dropped(res), 0) end
+  return res
 end
+
+local function is_2xx(status) return status >= 200 and status < 300 end
 
 --- Plain HTTP to envd (/files, /health): `spec` as for the transport, with `path` (+ query)
 --- instead of `url`. Returns the response on 2xx; raises the §5.5 error otherwise
@@ -238,11 +244,8 @@ end
 ---@param overrides table?
 ---@return table
 function Client:http(spec, overrides)
-  spec = self:_spec(spec)
-  local t = self:transport()
-  local ok, res = pcall(t.request, t, spec)
-  if not ok then error(self:dropped(res), 0) end
-  if res.status < 200 or res.status >= 300 then error(map.http_error(res, overrides), 0) end
+  local res = self:_send("request", spec)
+  if not is_2xx(res.status) then error(map.http_error(res, overrides), 0) end
   return res
 end
 
@@ -252,15 +255,12 @@ end
 ---@param overrides table?
 ---@return fun(): string?, table
 function Client:open(spec, overrides)
-  spec = self:_spec(spec)
-  local t = self:transport()
-  local ok, r = pcall(t.open, t, spec)
-  if not ok then error(self:dropped(r), 0) end
-  if r.status < 200 or r.status >= 300 then
+  local r = self:_send("open", spec)
+  if not is_2xx(r.status) then
     local parts = {}
     while true do
-      local ok2, chunk = pcall(r.read, r)
-      if not ok2 or chunk == nil then break end
+      local ok, chunk = pcall(r.read, r)
+      if not ok or chunk == nil then break end
       parts[#parts + 1] = chunk
     end
     r:close()
@@ -268,8 +268,8 @@ function Client:open(spec, overrides)
   end
   local client = self
   return function()
-    local ok2, chunk = pcall(r.read, r)
-    if not ok2 then
+    local ok, chunk = pcall(r.read, r)
+    if not ok then
       r:close()
       error(client:dropped(chunk), 0)
     end

@@ -45,6 +45,14 @@ local function rpc(self, method, msg, o)
     { user = o.user, request_timeout = o.request_timeout, errors = RPC_ERRORS })
 end
 
+-- An RPC answering a yes/no question: true when it succeeds, false when it fails with `no_code`.
+local function rpc_yes(self, method, msg, o, no_code)
+  local ok, err = pcall(rpc, self, method, msg, o)
+  if ok then return true end
+  if errors.is(err) and err.code == no_code then return false end
+  error(err, 0)
+end
+
 -- Every call's options, declared once.
 local BASIC = { { "user", "string" }, { "request_timeout", "number" } }
 local READ = options.declare("files:read", { { "format", "string" }, { "to_file", "string" },
@@ -239,10 +247,7 @@ end
 function Filesystem:exists(path, opts)
   EXISTS:arg("path", path, "string")
   local o = EXISTS:check(opts)
-  local ok, err = pcall(rpc, self, "Stat", { path = path }, o)
-  if ok then return true end
-  if errors.is(err) and err.code == "not_found" then return false end
-  error(err, 0)
+  return rpc_yes(self, "Stat", { path = path }, o, "not_found")
 end
 
 --- Information about one entry (FileNotFoundError when missing).
@@ -262,10 +267,7 @@ end
 function Filesystem:make_dir(path, opts)
   MAKE_DIR:arg("path", path, "string")
   local o = MAKE_DIR:check(opts)
-  local ok, err = pcall(rpc, self, "MakeDir", { path = path }, o)
-  if ok then return true end
-  if errors.is(err) and err.code == "already_exists" then return false end
-  error(err, 0)
+  return rpc_yes(self, "MakeDir", { path = path }, o, "already_exists")
 end
 
 --- Move/rename; returns the entry at the destination.
