@@ -151,6 +151,8 @@ end
 local Lines = {}
 Lines.__index = Lines
 
+--- The next JSON object of the body, or nil at its end.
+---@return table?
 function Lines:next()
   while true do
     if self.pi <= self.pn then
@@ -188,6 +190,7 @@ function Lines:next()
   end
 end
 
+--- Stop reading (closes the reader).
 function Lines:close()
   self.done = true
   self.reader:close()
