@@ -3,6 +3,7 @@
 
 usage: pty-helper.py COLS ROWS -- CMD [ARGS...]
 fd 0: input for the terminal; fd 1: everything the terminal prints;
+fd 4 (optional): receives the command's pid, then is closed;
 fd 3: control lines "COLS ROWS\\n" that resize the terminal (the kernel then sends SIGWINCH).
 Exits with the command's status; if the command died of a signal, dies of the same signal.
 """
@@ -24,11 +25,15 @@ def main():
     pid, master = os.forkpty()  # child: new session, the pty is its controlling terminal
     if pid == 0:
         try:
+            os.closerange(4, 5)
             os.execvp(argv[0], argv)
         except OSError as e:
             os.write(2, ("%s: %s\n" % (argv[0], e.strerror)).encode())
             os._exit(127)
     set_size(master, cols, rows)
+    if _is_open(4):  # fd 4: the emulator wants the command's pid (as seen in this pid namespace)
+        os.write(4, b"%d\n" % pid)
+        os.close(4)
     for sig in FORWARDED:  # a signal for the helper is meant for the command
         signal.signal(sig, lambda s, _f: os.killpg(pid, s) if _alive(pid) else None)
 
