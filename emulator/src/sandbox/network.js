@@ -58,9 +58,10 @@ function detect(iso, which) {
   return { mode: reason ? 'shared' : 'isolated', reason, tools };
 }
 
-function freeSlot() {
+// A random /30 that neither this emulator nor another one on the host has in use.
+function freeSlot(ip) {
   let taken = '';
-  try { taken = spawnSync('ip', ['-4', '-o', 'addr', 'show', 'to', `${BASE.join('.')}.0.0/16`], { encoding: 'utf8', timeout: 3000 }).stdout || ''; } catch { /* none */ }
+  try { taken = spawnSync(ip, ['-4', '-o', 'addr', 'show', 'to', `${BASE.join('.')}.0.0/16`], { encoding: 'utf8', timeout: 3000 }).stdout || ''; } catch { /* none */ }
   for (let i = 0; i < 64; i++) {
     const n = crypto.randomInt(SLOTS);
     const [host] = slotAddrs(n);
@@ -193,7 +194,7 @@ class SandboxNetwork {
   async setup(nsPid) {
     if (!this.isolated) return;
     this._nsPid = nsPid;
-    this._slot = freeSlot();
+    this._slot = freeSlot(this._tools.ip);
     [this.hostAddr, this.addr] = slotAddrs(this._slot);
     this._link = 'e2b' + crypto.randomBytes(5).toString('hex').slice(0, 9);
     const { ip, nsenter } = this._tools;
