@@ -84,6 +84,11 @@ test('two sandboxes serve different content on the same port, each through its o
     assert.deepEqual(await byHost(a), { status: 200, body: 'I am A' });
     assert.deepEqual(await byHost(b), { status: 200, body: 'I am B' });
 
+    // One sandbox cannot reach the other's port through its namespace address either.
+    const bAddr = /inet (\S+)\//.exec((await b.commands.run('ip -o -4 addr show eth0')).stdout)[1];
+    const cross = await a.commands.run(`curl -sS --max-time 3 http://${bAddr}:${port}/who.txt || echo ERR`);
+    assert.equal(cross.stdout.trim().split('\n').pop(), 'ERR');
+
     // The host's own 127.0.0.1:<port> is not the sandbox's port.
     const direct = await get(`http://127.0.0.1:${port}/who.txt`).catch((e) => e);
     assert.equal(direct.code, 'ECONNREFUSED', `the host's 127.0.0.1:${port} answered: ${JSON.stringify(direct)}`);

@@ -160,7 +160,9 @@ function ruleset({ hostAddr, allow, deny, internet, hasDomains }) {
   s += set('deny6', 'ipv6_addr', deny6);
   s += '  chain out {\n    type filter hook output priority filter; policy accept;\n' +
     '    oif "lo" accept\n    ct state established,related accept\n' +
-    '    oifname "eth0" reject with icmpx admin-prohibited\n';
+    '    oifname "eth0" reject with icmpx admin-prohibited\n' +
+    // other sandboxes' links (through slirp4netns and the host): never, whatever allowOut says
+    `    ip daddr ${BASE.join('.')}.0.0/16 reject with icmpx admin-prohibited\n`;
   if (hasDomains) s += `    ip daddr ${SLIRP_DNS} meta l4proto { tcp, udp } th dport 53 accept\n`;
   s += '    ip daddr @allow4 accept\n    ip6 daddr @allow6 accept\n' +
     '    ip daddr @deny4 meta l4proto tcp reject with tcp reset\n    ip daddr @deny4 reject with icmpx admin-prohibited\n' +
@@ -198,13 +200,17 @@ class SandboxNetwork {
     [this.hostAddr, this.addr] = slotAddrs(this._slot);
     this._link = 'e2b' + crypto.randomBytes(5).toString('hex').slice(0, 9);
     const { ip, nsenter } = this._tools;
-    await run(ip, ['link', 'add', this._link, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', `/proc/${nsPid}/ns/net`]);
-    await run(ip, ['-batch', '-'], `addr add ${this.hostAddr}/30 dev ${this._link}\nlink set ${this._link} up\n`);
-    await run(nsenter, ['-t', String(nsPid), '-n', ip, '-batch', '-'],
-      `link set lo up\naddr add ${this.addr}/30 dev eth0\nlink set eth0 up\n`);
-    await run(nsenter, ['-t', String(nsPid), '-n', '/usr/sbin/sysctl', '-q', '-w',
-      'net.ipv4.conf.all.route_localnet=1', 'net.ipv4.conf.eth0.route_localnet=1']);
-    await this._startSlirp();
+    await run(ip, ['-batch', '-'], `link add ${this._link} type veth peer name eth0 netns /proc/${nsPid}/ns/net\n` +
+      `addr add ${this.hostAddr}/30 dev ${this._link}\nlink set ${this._link} up\n`);
+    // Inside (one process chain), while slirp4netns brings up tap0. route_localnet lets the DNAT
+    // to 127.0.0.1 of connections arriving on eth0 happen; these sysctls are the namespace's own.
+    const inside = `${ip} -batch - <<EOF\nlink set lo up\naddr add ${this.addr}/30 dev eth0\nlink set eth0 up\nEOF\n` +
+      'echo 1 > /proc/sys/net/ipv4/conf/all/route_localnet && echo 1 > /proc/sys/net/ipv4/conf/eth0/route_localnet\n';
+    const results = await Promise.allSettled([
+      run(nsenter, ['-t', String(nsPid), '-n', '/bin/sh', '-e', '-c', inside]),
+      this._startSlirp(),
+    ]);
+    for (const r of results) if (r.status === 'rejected') throw r.reason;
   }
 
   _startSlirp() {
