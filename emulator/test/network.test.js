@@ -220,3 +220,20 @@ test('kill, and the emulator\'s own death, leave no veth or slirp4netns behind',
     fs.rmSync(stateDir, { recursive: true, force: true }); // a SIGKILLed emulator cannot remove it
   }
 });
+
+test('a sandbox port keeps answering through pause and resume', { timeout: 30000 }, async (t) => {
+  if (needsIsolation(t)) return;
+  const sbx = await Sandbox.create('base', sdkOpts(emu));
+  try {
+    await sbx.files.write('/home/user/www/x.txt', 'still here');
+    await sbx.commands.run('cd /home/user/www && exec python3 -m http.server 8000 --bind 127.0.0.1', { background: true, timeoutMs: 0 });
+    const fetchX = () => get(`${emu.sandboxUrl}/x.txt`, { 'E2b-Sandbox-Id': sbx.sandboxId, 'E2b-Sandbox-Port': '8000' }).catch(() => ({}));
+    await waitFor(async () => (await fetchX()).status === 200);
+    await sbx.pause();
+    assert.equal((await fetchX()).status, 502, 'a paused sandbox is not routed to');
+    await Sandbox.connect(sbx.sandboxId, sdkOpts(emu));
+    assert.deepEqual(await fetchX(), { status: 200, body: 'still here' });
+  } finally {
+    await sbx.kill();
+  }
+});
