@@ -27,6 +27,9 @@ describe("Sandbox:update_network (unit)", function()
     assert.are.same({ "10.0.0.0/8", "example.com" }, body.allowOut)
     assert.are.equal("[]", seen.body:match('"denyOut":(%b[])'))
     assert.is_false(body.allow_internet_access)
+    sbx:update_network({ egress_proxy = { address = "127.0.0.1:1080", username = "u", password = "pw-secret-1" } })
+    assert.are.same({ address = "127.0.0.1:1080", username = "u", password = "pw-secret-1" }, cjson.decode(seen.body).egressProxy)
+    assert.are.equal("x ***", e2b.errors.redact("x pw-secret-1"))
   end)
 
   it("refuses bad input before any request", function()
@@ -37,6 +40,8 @@ describe("Sandbox:update_network (unit)", function()
     err = u.raised(sbx.update_network, sbx, { allow_outt = {} })
     assert.matches("did you mean 'allow_out'", err.message)
     assert.are.equal("InvalidArgumentError", u.raised(sbx.update_network, sbx, { allow_out = { a = "x" } }).name)
+    assert.are.equal("Sandbox.update_network: network.egress_proxy needs a string 'address'",
+      u.raised(sbx.update_network, sbx, { egress_proxy = { username = "u" } }).message)
   end)
 end)
 

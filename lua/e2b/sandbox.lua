@@ -89,15 +89,16 @@ local function whole_seconds(s) return math.ceil(s) end
 local NETWORK_SPEC = { allow_out = "table", deny_out = "table", allow_public_traffic = "boolean",
                        mask_request_host = "string", rules = "table", egress_proxy = "table" }
 
-local function network_body(n)
-  local o = options.check("Sandbox.create network", n, NETWORK_SPEC)
+local function network_body(n, fname)
+  fname = fname or "Sandbox.create"
+  local o = options.check(fname .. " network", n, NETWORK_SPEC)
   local body = { allowOut = o.allow_out, denyOut = o.deny_out, allowPublicTraffic = o.allow_public_traffic,
                  maskRequestHost = o.mask_request_host, rules = o.rules }
   if o.egress_proxy then
-    local p = options.check("Sandbox.create network.egress_proxy", o.egress_proxy,
+    local p = options.check(fname .. " network.egress_proxy", o.egress_proxy,
       { address = "string", username = "string", password = "string" })
     if not p.address then
-      errors.InvalidArgumentError:raise("Sandbox.create: network.egress_proxy needs a string 'address'")
+      errors.InvalidArgumentError:raise(fname .. ": network.egress_proxy needs a string 'address'")
     end
     errors.add_secret(p.password)
     body.egressProxy = p
@@ -368,7 +369,7 @@ function Sandbox.update_network(self_or_id, network, opts)
   local body = { allowOut = string_list(fname, "allow_out", n.allow_out),
                  denyOut = string_list(fname, "deny_out", n.deny_out),
                  allow_internet_access = n.allow_internet_access, rules = n.rules }
-  if n.egress_proxy then body.egressProxy = network_body({ egress_proxy = n.egress_proxy }).egressProxy end
+  if n.egress_proxy then body.egressProxy = network_body({ egress_proxy = n.egress_proxy }, fname).egressProxy end
   local id, cfg = target(fname, self_or_id, opts)
   if cfg.debug then return end
   api.update_network(cfg, id, body)

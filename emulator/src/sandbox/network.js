@@ -233,7 +233,13 @@ class SandboxNetwork {
   // when isolated, replaces the namespace's rules.
   async applyEgress(cfg) {
     const { allow, deny } = parseLists(cfg.allowOut, cfg.denyOut);
-    if (!this.isolated || !this._nsPid) return;
+    if (!this.isolated) {
+      if (cfg.allowInternetAccess === false || deny.length || allow.length) {
+        log.warn('egress rules are recorded but not enforced: sandboxes share the host network');
+      }
+      return;
+    }
+    if (!this._nsPid) return;
     const resolved = await resolveDomains(allow);
     const script = ruleset({ hostAddr: this.hostAddr, allow: resolved, deny, internet: cfg.allowInternetAccess, hasDomains: allow.some((e) => e.domain) });
     await run(this._tools.nsenter, ['-t', String(this._nsPid), '-n', this._tools.nft, '-f', '-'], script);
