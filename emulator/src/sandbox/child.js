@@ -5,12 +5,12 @@ const proc = require('./proc');
 
 class ChildHandle extends EventEmitter {
   // child: node ChildProcess of the wrapper (nsenter, or the command itself in plain mode).
-  // wrapped: child.stdio[4] delivers the command's pid inside the sandbox ("<pid>\n").
-  constructor(child, { wrapped, pty }) {
+  // reportsPid: child.stdio[4] delivers the command's pid inside the sandbox ("<pid>\n").
+  constructor(child, { wrapped, pty, reportsPid = wrapped }) {
     super();
     this.hostPid = child.pid; // the wrapper on the host: what freeze/kill/metrics walk from
-    this.pid = wrapped ? null : child.pid; // the pid the sandbox's processes see (envd reports it)
-    this.ready = wrapped ? readPid(child, this) : Promise.resolve(this.pid);
+    this.pid = reportsPid ? null : child.pid; // the pid the sandbox's processes see (envd reports it)
+    this.ready = reportsPid ? readPid(child, this) : Promise.resolve(this.pid);
     this._child = child;
     this._wrapped = wrapped;
     this.stdout = child.stdout;

@@ -148,11 +148,12 @@ class Sandbox extends EventEmitter {
       const argv = isolation.execArgv(this._iso.tools, this._init.waiter, u, workdir, command, { net: this.net.isolated });
       child = spawn(argv[0], argv.slice(1), { env, stdio });
     } else {
+      if (pty) stdio.push('pipe'); // the helper reports its child's pid, the shell's $$
       const opts = { env, stdio, cwd: this.hostPath(workdir), detached: true };
       if (this._iso.isRoot) { opts.uid = u.uid; opts.gid = u.gid; }
       child = spawn(command[0], command.slice(1), opts);
     }
-    const handle = new ChildHandle(child, { wrapped: this.isolated, pty: !!pty });
+    const handle = new ChildHandle(child, { wrapped: this.isolated, pty: !!pty, reportsPid: this.isolated || !!pty });
     if (pty) child.stderr.resume(); // the helper's own complaints; the terminal is on stdout
     this._wrappers.add(handle);
     handle.on('exit', () => this._wrappers.delete(handle));
