@@ -183,13 +183,18 @@ class SandboxNetwork {
     this._nsPid = null;
     this.hostAddr = null;
     this.addr = null;
+    this._portMap = new Map(); // shared mode: sandbox port -> host port
   }
 
   get isolated() { return this.mode === 'isolated'; }
 
   // Where the emulator connects to reach TCP `port` of the sandbox.
   portTarget(port) {
-    return this.isolated ? { host: this.addr, port } : { host: '127.0.0.1', port };
+    return this.isolated ? { host: this.addr, port } : { host: '127.0.0.1', port: this._portMap.get(port) || port };
+  }
+
+  mapPort(port, hostPort) {
+    if (!this.isolated) this._portMap.set(port, hostPort);
   }
 
   // nsPid: a host pid inside the sandbox's network namespace.

@@ -38,10 +38,19 @@ class Sandbox extends EventEmitter {
   // 'isolated' (own network namespace) or 'shared' (the host's network), see network.js.
   get networkMode() { return this.net.mode; }
 
+  // True when a port a sandbox process listens on is the host's (two sandboxes would collide).
+  get sharedNetwork() { return !this.net.isolated; }
+
   // Where the emulator connects to reach TCP `port` of this sandbox: { host, port }. The only way
   // in from outside (envd/router.js proxies through it); in shared mode the host's 127.0.0.1.
   portTarget(port) {
     return this.net.portTarget(port);
+  }
+
+  // Shared network only: a server that could not own `port` on the host listens on hostPort;
+  // portTarget(port) then leads there. No effect with an isolated network (ports never collide).
+  mapPort(port, hostPort) {
+    this.net.mapPort(port, hostPort);
   }
 
   // Replaces the egress rules: { allowInternetAccess, allowOut, denyOut } as on the wire.
