@@ -151,7 +151,11 @@ describe("sandbox networks (emulator)", function()
     local listed = false
     for _, p in ipairs(sbx.commands:list()) do listed = listed or p.pid == h.pid end
     assert.is_true(listed)
-    assert.are.equal("sleep", sbx.commands:run("cat /proc/" .. h.pid .. "/comm").stdout:gsub("%s+$", ""))
+    assert.are.equal("sleep", (sbx.commands:run("cat /proc/" .. h.pid .. "/comm").stdout:gsub("%s+$", "")))
+    h:disconnect()
+    local again = sbx.commands:connect(h.pid)
+    assert.are.equal(h.pid, again.pid)
     assert.is_true(sbx.commands:kill(h.pid))
+    assert.has_error(function() again:wait() end)
   end)
 end)
