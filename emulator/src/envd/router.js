@@ -30,12 +30,14 @@ function loadServices(registry) {
   }
 }
 
-// Streams the request to 127.0.0.1:<port> (the sandbox shares the host's network).
+// Streams the request to the sandbox's port, wherever sbx.portTarget says it is (inside the
+// sandbox's own network namespace, or the host's 127.0.0.1 when sandboxes share the network).
 function proxy(req, res, sbx, port) {
   const headers = { ...req.headers };
   delete headers['e2b-sandbox-id'];
   delete headers['e2b-sandbox-port'];
-  const up = http.request({ host: '127.0.0.1', port, method: req.method, path: req.url, headers }, (ur) => {
+  const to = sbx.portTarget(port);
+  const up = http.request({ host: to.host, port: to.port, method: req.method, path: req.url, headers }, (ur) => {
     res.writeHead(ur.statusCode, ur.rawHeaders);
     ur.pipe(res);
     ur.on('error', () => res.destroy());
