@@ -107,7 +107,7 @@ describe("base64 and envelopes", function()
 
   it("frames a message as the appendix vector says", function()
     local payload = '{"process":{"cmd":"/bin/bash","args":["-l","-c","echo hi"]},"stdin":false}'
-    assert.are.equal("\0\0\0\0\74" .. payload, envd.envelope(payload))
+    assert.are.equal("\0\0\0\0\74" .. payload, require("e2b.connect").envelope(payload))
   end)
 
   it("compares versions", function()

@@ -73,6 +73,40 @@ describe("e2b.stream", function()
   end)
 end)
 
+describe("e2b.stream.ndjson", function()
+  -- A reader handing out `body` cut at the given positions.
+  local function reader(body, cuts)
+    local r, i, parts, last = { closed = 0 }, 0, {}, 1
+    for _, c in ipairs(cuts) do parts[#parts + 1] = body:sub(last, c) last = c + 1 end
+    parts[#parts + 1] = body:sub(last)
+    function r:read() i = i + 1 return parts[i] end
+    function r:close() self.closed = self.closed + 1 end
+    return r
+  end
+
+  local BODY = '{"type":"start"}\n{"text":"h\\u00e9"}\r\n\n{"n":3}'
+
+  it("yields every object at every split point of the body", function()
+    for a = 0, #BODY do
+      for b = a, #BODY, 7 do
+        local src = stream.ndjson(reader(BODY, { a, b }))
+        local got = {}
+        for v in src.next, src do got[#got + 1] = v end
+        assert.are.same({ { type = "start" }, { text = "h\195\169" }, { n = 3 } }, got)
+      end
+    end
+  end)
+
+  it("opens through stream.open (start check) and fails on a malformed line", function()
+    local r = reader('{"type":"start"}\nnot json\n', { 5 })
+    local s = stream.open(stream.ndjson(r), { start = function(m) return m.type == "start" and m or nil end })
+    assert.are.equal("start", s.start.type)
+    local err = u.raised(s.next, s)
+    assert.are.same({ "SandboxError", "malformed" }, { err.name, err.kind })
+    assert.is_true(r.closed >= 1)
+  end)
+end)
+
 describe("e2b.compat", function()
   it("pcall returns like pcall, yields through on 5.1, and keeps the caller's coroutine", function()
     assert.are.same({ false, "x" }, { compat.pcall(error, "x", 0) })
@@ -112,5 +146,25 @@ describe("e2b.envd.errors", function()
     assert.matches("^gone: This error is likely due to sandbox timeout", e.message)
     e = map.stream_end_error({ http_status = 418, body = "" })
     assert.are.same({ "SandboxError", "unknown: HTTP 418" }, { e.name, e.message })
+  end)
+end)
+
+describe("e2b.connect", function()
+  local connect = require("e2b.connect")
+  local codec = connect.codec
+
+  it("frames requests and reads streamed answers by the Connect rules", function()
+    assert.are.equal("\0\0\0\1\0" .. ("x"):rep(256), connect.envelope(("x"):rep(256)))
+    assert.are.same({ ["Content-Type"] = "application/connect+json", ["Connect-Protocol-Version"] = "1",
+      ["Connect-Timeout-Ms"] = "1500" }, connect.headers({}, { streaming = true, timeout = 1.5 }))
+    assert.are.same({ ["Content-Type"] = "application/json", ["Connect-Protocol-Version"] = "1" },
+      connect.headers({}, { timeout = 0 }))
+    assert.is_nil(codec.accept(200, { ["content-type"] = "application/connect+json" }))
+    assert.are.equal("raw", codec.accept(502, {}))
+    assert.are.equal("protocol", (codec.accept(200, { ["content-type"] = "text/html" })))
+    assert.are.same({ "message", { a = 1 } }, { codec.frame({ flags = 0, data = '{"a":1}' }) })
+    assert.are.same({ "end", {} }, { codec.frame({ flags = 2, data = "{}" }) })
+    assert.are.equal("malformed", select(2, codec.frame({ flags = 0, data = "[1" })))
+    assert.are.same({ http_status = 404, body = "x" }, codec.raw_end(404, "x"))
   end)
 end)

@@ -195,14 +195,16 @@ end
 ---@field on_stderr fun(data: string)?
 ---@field on_pty fun(data: string)?
 
+local WAIT = options.declare("CommandHandle:wait", { { "on_stdout", "callable" }, { "on_stderr", "callable" },
+  { "on_pty", "callable" } })
+
 --- Wait for the command to finish. Returns the result; raises CommandExitError on a non-zero
 --- exit, or the mapped stream error (TimeoutError when `timeout` elapsed, …) carrying the
 --- output received so far.
 ---@param opts e2b.WaitOpts?
 ---@return e2b.CommandResult
 function Handle:wait(opts)
-  local o = options.check("CommandHandle:wait", opts, {
-    on_stdout = "callable", on_stderr = "callable", on_pty = "callable" })
+  local o = WAIT:check(opts)
   for _, k in ipairs({ "stdout", "stderr", "pty" }) do
     if o["on_" .. k] then self._on[k] = o["on_" .. k] end
   end
@@ -348,11 +350,19 @@ end
 ---@field envs table<string,string>
 ---@field cwd string?
 
+-- The calls that take nothing but a request timeout.
+local PLAIN = { { "request_timeout", "number" } }
+local LIST = options.declare("commands:list", PLAIN)
+local KILL = options.declare("commands:kill", PLAIN)
+local CLOSE_STDIN = options.declare("commands:close_stdin", PLAIN)
+local SEND_STDIN = options.declare("commands:send_stdin", PLAIN)
+Commands.PLAIN = PLAIN
+
 --- Running processes of the sandbox.
 ---@param opts { request_timeout: number? }?
 ---@return e2b.ProcessInfo[]
 function Commands:list(opts)
-  local o = options.check("commands:list", opts, { request_timeout = "number" })
+  local o = LIST:check(opts)
   local res = self._envd:unary("process.Process/List", {}, { request_timeout = o.request_timeout })
   local out = {}
   for _, p in ipairs(res.processes or {}) do
@@ -368,8 +378,8 @@ end
 ---@param opts { request_timeout: number? }?
 ---@return boolean
 function Commands:kill(pid, opts)
-  options.pid("commands:kill", pid)
-  local o = options.check("commands:kill", opts, { request_timeout = "number" })
+  KILL:pid(pid)
+  local o = KILL:check(opts)
   local ok, err = pcall(self._envd.unary, self._envd, "process.Process/SendSignal",
     { process = { pid = pid }, signal = "SIGNAL_SIGKILL" }, { request_timeout = o.request_timeout })
   if ok then return true end
@@ -382,20 +392,20 @@ end
 ---@param data string
 ---@param opts { request_timeout: number? }?
 function Commands:send_stdin(pid, data, opts)
-  Commands.send_input(self._envd, "commands:send_stdin", pid, "stdin", data, opts)
+  Commands.send_input(self._envd, SEND_STDIN, pid, "stdin", data, opts)
 end
 
 --- SendInput for commands and PTYs: `data` to process `pid`'s `which` ("stdin" or "pty").
 ---@param client table   the sandbox's envd client
----@param fname string   the public function's name, for argument errors
+---@param call e2b.options.Decl  the public call's declaration (options.declare(name, Commands.PLAIN))
 ---@param pid integer
 ---@param which "stdin"|"pty"
 ---@param data string
 ---@param opts { request_timeout: number? }?
-function Commands.send_input(client, fname, pid, which, data, opts)
-  options.pid(fname, pid)
-  options.arg(fname, "data", data, "string")
-  local o = options.check(fname, opts, { request_timeout = "number" })
+function Commands.send_input(client, call, pid, which, data, opts)
+  call:pid(pid)
+  call:arg("data", data, "string")
+  local o = call:check(opts)
   client:unary("process.Process/SendInput",
     { process = { pid = pid }, input = { [which] = envd.b64encode(data) } }, { request_timeout = o.request_timeout })
 end
@@ -404,8 +414,8 @@ end
 ---@param pid integer
 ---@param opts { request_timeout: number? }?
 function Commands:close_stdin(pid, opts)
-  options.pid("commands:close_stdin", pid)
-  local o = options.check("commands:close_stdin", opts, { request_timeout = "number" })
+  CLOSE_STDIN:pid(pid)
+  local o = CLOSE_STDIN:check(opts)
   if version.compare(self._envd.envd_version, "0.5.2") < 0 then
     errors.SandboxError:raise("Closing stdin is not supported by this sandbox's envd (" ..
       self._envd.envd_version .. "); rebuild the template")

@@ -17,6 +17,7 @@ local envd = {}
 
 local json = require("e2b.json")
 local map = require("e2b.envd.errors")
+local connect = require("e2b.connect")
 local version = require("e2b.version")
 local errors = require("e2b.errors")
 -- Waits happen inside these pcalls: compat.pcall lets a task yield through them on PUC 5.1 too.
@@ -103,19 +104,6 @@ function Client:headers(user)
   return h
 end
 
---- Wrap one message in a Connect envelope: flags 0, 4-byte big-endian length, payload.
----@param payload string
----@return string
-function envd.envelope(payload)
-  local n = #payload
-  local floor = math.floor
-  return string.char(0, floor(n / 16777216) % 256, floor(n / 65536) % 256, floor(n / 256) % 256, n % 256) .. payload
-end
-
-local function ms(seconds)
-  return ("%d"):format(math.ceil(seconds * 1000))
-end
-
 --- The transport this sandbox's requests go through (shared per config; see transport.shared).
 ---@return table
 function Client:transport()
@@ -164,10 +152,7 @@ end
 function Client:unary(method, msg, o)
   o = o or {}
   local timeout = o.request_timeout or self.cfg.request_timeout
-  local h = self:headers(o.user)
-  h["Content-Type"] = "application/json"
-  h["Connect-Protocol-Version"] = "1"
-  if timeout > 0 then h["Connect-Timeout-Ms"] = ms(timeout) end
+  local h = connect.headers(self:headers(o.user), { timeout = timeout })
   local ok, res = pcall(function()
     return self:transport():request({ method = "POST", url = self.base_url .. "/" .. method,
       headers = h, body = json.encode(msg), timeout = timeout })
@@ -223,14 +208,11 @@ function Client:stream(method, msg, o)
   o = o or {}
   local timeout = o.timeout
   if timeout == nil then timeout = 60 end
-  local h = self:headers(o.user)
-  h["Content-Type"] = "application/connect+json"
-  h["Connect-Protocol-Version"] = "1"
-  h["Keepalive-Ping-Interval"] = "50"
-  if timeout > 0 then h["Connect-Timeout-Ms"] = ms(timeout) end
+  local h = connect.headers(self:headers(o.user), { streaming = true, timeout = timeout })
+  h["Keepalive-Ping-Interval"] = "50"   -- envd's keepalives: an idle stream is not a dead one
   local ok, raw = pcall(function()
-    return self:transport():stream({ method = "POST", url = self.base_url .. "/" .. method,
-      headers = h, body = envd.envelope(json.encode(msg)),
+    return connect.stream(self:transport(), { method = "POST", url = self.base_url .. "/" .. method,
+      headers = h, body = connect.envelope(json.encode(msg)),
       timeout = o.request_timeout or self.cfg.request_timeout,   -- until the first message
       stream_timeout = timeout })
   end)
@@ -238,47 +220,47 @@ function Client:stream(method, msg, o)
   return setmetatable({ raw = raw, client = self, errors = o.errors }, Stream)
 end
 
--- Prepare a /files-style request description: envd headers, full URL, default timeout.
-function Client:_desc(desc)
+-- Send a /files-style request spec through the transport's `op` ("request" or "open"): envd
+-- headers, full URL, default timeout; a dropped connection may mean the sandbox died.
+function Client:_send(op, spec)
   local h = self:headers(nil)   -- the user goes in the `username` query for /files
-  for k, v in pairs(desc.headers or {}) do h[k] = v end
-  desc.headers = h
-  desc.url = self.base_url .. desc.path
-  desc.path = nil
-  if desc.timeout == nil then desc.timeout = self.cfg.request_timeout end
-  return desc
+  for k, v in pairs(spec.headers or {}) do h[k] = v end
+  spec.headers = h
+  spec.url = self.base_url .. spec.path
+  spec.path = nil
+  if spec.timeout == nil then spec.timeout = self.cfg.request_timeout end
+  local t = self:transport()
+  local ok, res = pcall(t[op], t, spec)
+  if not ok then error(self:dropped(res), 0) end
+  return res
 end
 
---- Plain HTTP to envd (/files, /health): `desc` as for the transport, with `path` (+ query)
+local function is_2xx(status) return status >= 200 and status < 300 end
+
+--- Plain HTTP to envd (/files, /health): `spec` as for the transport, with `path` (+ query)
 --- instead of `url`. Returns the response on 2xx; raises the §5.5 error otherwise
 --- (`overrides`: status → class).
----@param desc table
+---@param spec table
 ---@param overrides table?
 ---@return table
-function Client:http(desc, overrides)
-  desc = self:_desc(desc)
-  local t = self:transport()
-  local ok, res = pcall(t.request, t, desc)
-  if not ok then error(self:dropped(res), 0) end
-  if res.status < 200 or res.status >= 300 then error(map.http_error(res, overrides), 0) end
+function Client:http(spec, overrides)
+  local res = self:_send("request", spec)
+  if not is_2xx(res.status) then error(map.http_error(res, overrides), 0) end
   return res
 end
 
 --- Streaming GET: returns an iterator over body chunks (nil at the end) and the reader.
---- Memory stays flat; `desc.timeout` is the idle timeout per chunk.
----@param desc table
+--- Memory stays flat; `spec.timeout` is the idle timeout per chunk.
+---@param spec table
 ---@param overrides table?
 ---@return fun(): string?, table
-function Client:open(desc, overrides)
-  desc = self:_desc(desc)
-  local t = self:transport()
-  local ok, r = pcall(t.open, t, desc)
-  if not ok then error(self:dropped(r), 0) end
-  if r.status < 200 or r.status >= 300 then
+function Client:open(spec, overrides)
+  local r = self:_send("open", spec)
+  if not is_2xx(r.status) then
     local parts = {}
     while true do
-      local ok2, chunk = pcall(r.read, r)
-      if not ok2 or chunk == nil then break end
+      local ok, chunk = pcall(r.read, r)
+      if not ok or chunk == nil then break end
       parts[#parts + 1] = chunk
     end
     r:close()
@@ -286,8 +268,8 @@ function Client:open(desc, overrides)
   end
   local client = self
   return function()
-    local ok2, chunk = pcall(r.read, r)
-    if not ok2 then
+    local ok, chunk = pcall(r.read, r)
+    if not ok then
       r:close()
       error(client:dropped(chunk), 0)
     end

@@ -93,25 +93,30 @@ function Pty:connect(pid, opts)
     { timeout = o.timeout, request_timeout = o.request_timeout, on_pty = o.on_data })
 end
 
+local SEND_INPUT = options.declare("pty:send_input", Commands.PLAIN)
+
 --- Type into the terminal (bytes as is: "\n" is Enter, "\3" Ctrl-C, "\4" Ctrl-D).
 ---@param pid integer
 ---@param data string
 ---@param opts { request_timeout: number? }?
 function Pty:send_input(pid, data, opts)
-  Commands.send_input(self._envd, "pty:send_input", pid, "pty", data, opts)
+  Commands.send_input(self._envd, SEND_INPUT, pid, "pty", data, opts)
 end
+
+local RESIZE = options.declare("pty:resize", { { "request_timeout", "number" } })
+local RESIZE_SIZE = RESIZE:sub("size", { { "cols", "integer" }, { "rows", "integer" } })
 
 --- Change the terminal's size (the shell gets SIGWINCH).
 ---@param pid integer
 ---@param sz { cols: integer, rows: integer }
 ---@param opts { request_timeout: number? }?
 function Pty:resize(pid, sz, opts)
-  options.pid("pty:resize", pid)
-  options.arg("pty:resize", "size", sz, "table")
-  local s = options.check("pty:resize size", sz, { cols = "integer", rows = "integer" })
-  local o = options.check("pty:resize", opts, { request_timeout = "number" })
+  RESIZE:pid(pid)
+  RESIZE:arg("size", sz, "table")
+  local s = RESIZE_SIZE:check(sz)
+  local o = RESIZE:check(opts)
   self._envd:unary("process.Process/Update",
-    { process = { pid = pid }, pty = { size = size("pty:resize", s.cols, s.rows) } },
+    { process = { pid = pid }, pty = { size = size(RESIZE.name, s.cols, s.rows) } },
     { request_timeout = o.request_timeout })
 end
 

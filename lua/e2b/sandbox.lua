@@ -20,7 +20,8 @@
 ---@field traffic_access_token string?
 ---@field commands e2b.Commands
 ---@field files e2b.Filesystem
----@field git table?   present when the git module is installed
+---@field pty e2b.Pty
+---@field git e2b.Git?   present when the git module is installed
 local Sandbox = {}
 Sandbox.__index = Sandbox
 Sandbox.__name = "e2b.Sandbox"
@@ -121,21 +122,28 @@ local CREATE = config.declare("Sandbox.create", {
   { "secure", "boolean" }, { "allow_internet_access", "boolean" }, { "network", "table" },
   { "lifecycle", "table" },
 })
-local NETWORK = CREATE:sub("network", { { "allow_out", "table" }, { "deny_out", "table" },
-  { "allow_public_traffic", "boolean" }, { "mask_request_host", "string" }, { "rules", "table" },
-  { "egress_proxy", "table" } })
-local EGRESS_PROXY = CREATE:sub("network.egress_proxy",
-  { { "address", "string" }, { "username", "string" }, { "password", "string" } })
 local LIFECYCLE = CREATE:sub("lifecycle", { { "on_timeout", { "string", "table" } }, { "auto_resume", "boolean" } })
 local ON_TIMEOUT = CREATE:sub("lifecycle.on_timeout", { { "action", "string" }, { "keep_memory", "boolean" } })
 
-local function network_body(n)
-  local o = NETWORK:check(n)
+-- The network options of `call` (Sandbox.create, Sandbox.update_network): the same fields,
+-- named after the call in errors.
+local NETWORK_FIELDS = { { "allow_out", "table" }, { "deny_out", "table" },
+  { "allow_public_traffic", "boolean" }, { "mask_request_host", "string" }, { "rules", "table" },
+  { "egress_proxy", "table" } }
+local EGRESS_PROXY_FIELDS = { { "address", "string" }, { "username", "string" }, { "password", "string" } }
+
+local NETWORK = CREATE:sub("network", NETWORK_FIELDS)
+local EGRESS_PROXY = CREATE:sub("network.egress_proxy", EGRESS_PROXY_FIELDS)
+
+local function network_body(n, call)
+  call = call or CREATE
+  local o = (call == CREATE and NETWORK or call:sub("network", NETWORK_FIELDS)):check(n)
   local body = { allowOut = o.allow_out, denyOut = o.deny_out, allowPublicTraffic = o.allow_public_traffic,
                  maskRequestHost = o.mask_request_host, rules = o.rules }
   if o.egress_proxy then
-    local p = EGRESS_PROXY:check(o.egress_proxy)
-    if not p.address then CREATE:fail("network.egress_proxy needs a string 'address'") end
+    local p = (call == CREATE and EGRESS_PROXY or call:sub("network.egress_proxy", EGRESS_PROXY_FIELDS))
+      :check(o.egress_proxy)
+    if not p.address then call:fail("network.egress_proxy needs a string 'address'") end
     errors.add_secret(p.password)
     body.egressProxy = p
   end
@@ -339,6 +347,51 @@ function Sandbox.set_timeout(self_or_id, timeout, opts)
   local id, cfg = target(SET_TIMEOUT, self_or_id, opts)
   if cfg.debug then return end
   api.set_timeout(cfg, id, whole_seconds(timeout))
+end
+
+local UPDATE_NETWORK = config.declare("Sandbox.update_network")
+local UPDATE_NETWORK_BODY = UPDATE_NETWORK:sub("network", { { "allow_out", "table" }, { "deny_out", "table" },
+  { "allow_internet_access", "boolean" }, { "rules", "table" }, { "egress_proxy", "table" } })
+
+local function string_list(call, name, list)
+  if list == nil then return nil end
+  local out = {}
+  for i, s in ipairs(list) do
+    if type(s) ~= "string" then
+      errors.InvalidArgumentError:raise(("%s: network.%s[%d] must be a string (CIDR, IP or domain), got %s")
+        :format(call.name, name, i, type(s)))
+    end
+    out[i] = s
+  end
+  if next(list) ~= nil and #out == 0 then
+    call:fail(("network.%s must be a list of strings"):format(name))
+  end
+  if #out == 0 then return json.empty_array end
+  return out
+end
+
+---@class e2b.NetworkUpdate
+---@field allow_out string[]?           CIDRs, IPs or domains (resolved when applied); wins over deny_out
+---@field deny_out string[]?            CIDRs or IPs; "0.0.0.0/0" denies everything not allowed
+---@field allow_internet_access boolean? false = deny_out { "0.0.0.0/0" }
+---@field rules table?                  per-domain transform rules, as in Sandbox.create
+---@field egress_proxy table?           { address, username?, password? } as in Sandbox.create
+
+--- Replace a running sandbox's egress rules: `Sandbox.update_network(id, network, opts)` or
+--- `sbx:update_network(network)`. The update replaces the whole configuration: a field left out is
+--- cleared (so `sbx:update_network({})` restores full internet access).
+---@param self_or_id e2b.Sandbox|string
+---@param network e2b.NetworkUpdate
+---@param opts e2b.ConnectionOpts?
+function Sandbox.update_network(self_or_id, network, opts)
+  local n = UPDATE_NETWORK_BODY:check(network)
+  local body = { allowOut = string_list(UPDATE_NETWORK, "allow_out", n.allow_out),
+                 denyOut = string_list(UPDATE_NETWORK, "deny_out", n.deny_out),
+                 allow_internet_access = n.allow_internet_access, rules = n.rules }
+  if n.egress_proxy then body.egressProxy = network_body({ egress_proxy = n.egress_proxy }, UPDATE_NETWORK).egressProxy end
+  local id, cfg = target(UPDATE_NETWORK, self_or_id, opts)
+  if cfg.debug then return end
+  api.update_network(cfg, id, body)
 end
 
 local PAUSE = config.declare("Sandbox.pause", { { "keep_memory", "boolean" } })

@@ -21,8 +21,8 @@
 --- ```
 ---
 --- A source is any object with `source:next()` → message table, or nil at the clean end (raising
---- `e2b.errors` on failure), and `source:close()`: envd's RPC stream (`EnvdClient:stream`), or a
---- wrapper over a transport reader that splits NDJSON lines.
+--- `e2b.errors` on failure), and `source:close()`: envd's RPC stream (`EnvdClient:stream`), or
+--- `stream.ndjson(reader)` over a transport reader whose body is one JSON object per line.
 ---@class e2b.stream
 local stream = {}
 
@@ -128,6 +128,82 @@ function Stream:close()
     self._source_closed = true
     pcall(self.source.close, self.source)
   end
+end
+
+-- ---------------------------------------------------------------------------------------------
+-- Sources
+
+local json = require("e2b.json")
+
+local MALFORMED = {}   -- queued in place of a bad line: the lines before it are still delivered
+
+local function push_line(src, line)
+  if src.bad or line:find("^%s*$") then return end   -- blank lines (and "\r") carry nothing
+  local ok, v = pcall(json.decode, line)
+  if not ok or type(v) ~= "table" then
+    src.bad, src.done, v = true, true, MALFORMED
+    pcall(src.reader.close, src.reader)
+  end
+  src.pn = src.pn + 1
+  src.pending[src.pn] = v
+end
+
+local Lines = {}
+Lines.__index = Lines
+
+--- The next JSON object of the body, or nil at its end.
+---@return table?
+function Lines:next()
+  while true do
+    if self.pi <= self.pn then
+      local v = self.pending[self.pi]
+      self.pending[self.pi] = nil
+      self.pi = self.pi + 1
+      if v == MALFORMED then
+        errors.SandboxError:raise("malformed NDJSON stream (a line is not a JSON object)", { kind = "malformed" })
+      end
+      return v
+    end
+    if self.done then return nil end
+    local chunk = self.reader:read()
+    if chunk == nil then
+      self.done = true
+      local rest = table.concat(self.carry)
+      self.carry = {}
+      push_line(self, rest)
+    else
+      local start = 1
+      while true do
+        local nl = chunk:find("\n", start, true)
+        if not nl then break end
+        local piece = chunk:sub(start, nl - 1)
+        if #self.carry > 0 then   -- a line split across chunks: joined once, when it ends
+          self.carry[#self.carry + 1] = piece
+          piece = table.concat(self.carry)
+          self.carry = {}
+        end
+        push_line(self, piece)
+        start = nl + 1
+      end
+      if start <= #chunk then self.carry[#self.carry + 1] = chunk:sub(start) end
+    end
+  end
+end
+
+--- Stop reading (closes the reader).
+function Lines:close()
+  self.done = true
+  self.reader:close()
+end
+
+--- A source of JSON objects over an NDJSON body (one object per line): `reader` is a transport
+--- reader (`T:open(spec)`: `:read()` → chunk | nil at the end, `:close()`). Lines may be split
+--- anywhere across chunks; blank lines are skipped; a line that is not a JSON object raises
+--- SandboxError kind "malformed". Open it with `stream.open(stream.ndjson(reader), o)`.
+---@param reader { read: fun(self): string?, close: fun(self) }
+---@return table source
+function stream.ndjson(reader)
+  return setmetatable({ reader = reader, pending = {}, pi = 1, pn = 0, carry = {}, done = false }, Lines)
 end
 
 stream.Stream = Stream

@@ -8,12 +8,7 @@ const log = require('../log');
 
 const ENVD_PORT = 49983;
 
-function sendJson(res, status, body) {
-  if (res.headersSent) { res.destroy(); return; }
-  const data = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) });
-  res.end(data);
-}
+const { sendJson } = require('../api/http');
 
 // -> { id, port } from Host "<port>-<id>.<domain>", else from the E2b-Sandbox-* headers.
 function target(req) {
@@ -35,7 +30,8 @@ function loadServices(registry) {
   }
 }
 
-// Streams the request to where the sandbox's port is: sbx.portTarget(port).
+// Streams the request to the sandbox's port, wherever sbx.portTarget says it is (inside the
+// sandbox's own network namespace, or the host's 127.0.0.1 when sandboxes share the network).
 function proxy(req, res, sbx, port) {
   const headers = { ...req.headers };
   delete headers['e2b-sandbox-id'];

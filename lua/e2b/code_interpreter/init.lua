@@ -245,8 +245,8 @@ local RUN = config.declare("Sandbox:run_code", {
   { "on_result", "callable" }, { "on_error", "callable" },
 })
 
--- The /execute answer as a stream source (e2b.stream): one decoded event per NDJSON line, parsed
--- by the C core as the lines arrive.
+-- The /execute answer as a stream source (e2b.stream): one decoded event per NDJSON line, split
+-- by the C core as the lines arrive (transport.lines). A non-2xx answer raises its mapped error.
 local Events = {}
 Events.__index = Events
 
@@ -254,8 +254,12 @@ Events.__index = Events
 ---@return table?
 function Events:next()
   while true do
-    local line = self.lines:next()
-    if line == nil then return nil end
+    local line, info = self.lines:next()
+    if line == nil then
+      if info and info.http_status then error(ci.http_error(info.http_status, info.body), 0) end
+      return nil
+    end
+    self.began = true
     local ev = models.decode(line)
     if ev ~= nil then return ev end
   end
@@ -301,38 +305,33 @@ function Sandbox:run_code(code, opts)
 
   local T = transport.shared(cfg)
   local t0 = core.now_ms()
-  local ok, lines = pcall(T.lines, T, {
-    method = "POST", url = base_url(self) .. "/execute", headers = headers(self, true),
-    body = json.encode({ code = code, context_id = ctx_id, language = o.language, env_vars = o.envs }),
-    timeout = cfg.request_timeout, stream_timeout = timeout,
-  })
-  if not ok then
-    -- before the answer began: the execution's own limit only when it is what ran out
-    local by_execution = timeout > 0 and core.now_ms() - t0 >= timeout * 1000 - 20
-    error(failure(self, lines, by_execution), 0)
-  end
-  if lines.status < 200 or lines.status >= 300 then
-    local ok2, err, info = pcall(lines.next, lines)
-    lines:close()
-    if not ok2 then error(failure(self, err, false), 0) end
-    error(ci.http_error(lines.status, info and info.body), 0)
-  end
-
-  local s = stream.open(setmetatable({ lines = lines }, Events), { timeout = timeout })
+  local src = setmetatable({
+    lines = T:stream({
+      method = "POST", url = base_url(self) .. "/execute", headers = headers(self, true),
+      body = json.encode({ code = code, context_id = ctx_id, language = o.language, env_vars = o.envs }),
+      timeout = cfg.request_timeout,     -- until the answer's first line
+      stream_timeout = timeout,          -- the whole execution
+    }, transport.lines),
+  }, Events)
+  local s = stream.open(src, { timeout = timeout })
   local ex = models.Execution.new()
   local handlers = { on_stdout = o.on_stdout, on_stderr = o.on_stderr, on_result = o.on_result,
                      on_error = o.on_error }
   local finished = false
   while true do
-    local ok3, ev = pcall(s.next, s)
-    if not ok3 then
-      local deadline = errors.is(ev) and ev.code == "deadline_exceeded"
-      error(failure(self, deadline and errors.TimeoutError:new("", { kind = "timeout" }) or ev, true), 0)
+    local ok, ev = pcall(s.next, s)
+    if not ok then
+      if errors.is(ev) and ev.code == "deadline_exceeded" then
+        ev = errors.TimeoutError:new("", { kind = "timeout" })
+      end
+      -- before the first line a timeout is the request's, unless the execution's limit ran out
+      local by_execution = src.began or (timeout > 0 and core.now_ms() - t0 >= timeout * 1000 - 20)
+      error(failure(self, ev, by_execution), 0)
     end
     if ev == nil then break end
     -- a callback's error (or a task cancelled inside it) closes the request: that interrupts the cell
-    local ok4, fin = pcall(models.apply, ex, ev, handlers)
-    if not ok4 then
+    local ok2, fin = pcall(models.apply, ex, ev, handlers)
+    if not ok2 then
       s:close()
       error(fin, 0)
     end
