@@ -88,8 +88,7 @@ target:run({ timeout = 180, metadata = { demo = "agent_workflow" },
     "",
   }, "\n"))
   sbx.commands:run("seq 1 100 | python3 main.py", { cwd = dir, on_stdout = stream("  | ") })
-  math.randomseed(os.time())
-  local port = 20000 + math.random(0, 20000)      -- emulated sandboxes share the host's ports
+  local port = 8000                                 -- every sandbox has its own ports
   local server = sbx.commands:run(("python3 -m http.server %d --bind 127.0.0.1"):format(port),
                                   { cwd = dir, background = true, timeout = 0 })
   server:disconnect()                               -- keeps running; we only stop listening to it

@@ -19,8 +19,7 @@ local function fetch(url, host)
 end
 
 target:run({ timeout = 120 }, function(sbx)
-  math.randomseed(os.time())
-  local port = 20000 + math.random(0, 20000)
+  local port = 8000   -- the sandbox's own port 8000: other sandboxes may use it too
   sbx.files:write("/home/user/www/index.html", "<h1>hello from " .. sbx.sandbox_id .. "</h1>\n")
   sbx.commands:run("cd /home/user/www && python3 -m http.server " .. port .. " --bind 127.0.0.1",
     { background = true, timeout = 0 }):disconnect()

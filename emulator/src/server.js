@@ -13,6 +13,7 @@ const { startSampler } = require('./api/metrics');
 const { createEnvdRouter } = require('./envd/router');
 const { Faults, FaultError } = require('./faults');
 const log = require('./log');
+const isolation = require('./sandbox/isolation');
 
 const HOST = '127.0.0.1';
 
@@ -100,6 +101,7 @@ async function createEmulator(opts = {}) {
     apiUrl: `http://${HOST}:${apiPort}`,
     sandboxUrl: `http://${HOST}:${envdPort}`,
     controlUrl: `http://${HOST}:${apiPort}/_emulator`,
+    network: isolation.detect().network.mode, // 'isolated' | 'shared' (sandbox/network.js)
     apiKey,
     stateDir,
     registry,

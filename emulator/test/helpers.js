@@ -25,6 +25,7 @@ function startEmulator({ args = [], env = {}, timeoutMs = 15000 } = {}) {
         sandboxUrl: info.sandbox_url,
         apiKey: info.api_key,
         controlUrl: info.control_url,
+        network: info.network, // 'isolated' | 'shared'
         child,
         stderr: () => stderr,
         // SIGTERM, then SIGKILL if it does not stop within 10 s.

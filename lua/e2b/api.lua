@@ -237,6 +237,17 @@ function api.set_timeout(cfg, id, timeout)
   raise_for(res, "Sandbox " .. id .. " not found")
 end
 
+--- `PUT /sandboxes/{id}/network`: replaces the sandbox's egress rules. 404 → SandboxNotFoundError.
+---@param cfg e2b.Config
+---@param id string
+---@param body table SandboxNetworkUpdateConfig (allowOut, denyOut, allow_internet_access, rules, egressProxy)
+function api.update_network(cfg, id, body)
+  check_id("Sandbox.update_network", id)
+  local res = api.call(cfg, "PUT", "/sandboxes/" .. seg(id) .. "/network", body)
+  if ok(res) then return end
+  raise_for(res, "Sandbox " .. id .. " not found")
+end
+
 --- `POST /sandboxes/{id}/pause` `{"memory": keep_memory}`: true when paused, false when it already
 --- was (409). 404 → SandboxNotFoundError.
 ---@param cfg e2b.Config

@@ -89,15 +89,16 @@ local function whole_seconds(s) return math.ceil(s) end
 local NETWORK_SPEC = { allow_out = "table", deny_out = "table", allow_public_traffic = "boolean",
                        mask_request_host = "string", rules = "table", egress_proxy = "table" }
 
-local function network_body(n)
-  local o = options.check("Sandbox.create network", n, NETWORK_SPEC)
+local function network_body(n, fname)
+  fname = fname or "Sandbox.create"
+  local o = options.check(fname .. " network", n, NETWORK_SPEC)
   local body = { allowOut = o.allow_out, denyOut = o.deny_out, allowPublicTraffic = o.allow_public_traffic,
                  maskRequestHost = o.mask_request_host, rules = o.rules }
   if o.egress_proxy then
-    local p = options.check("Sandbox.create network.egress_proxy", o.egress_proxy,
+    local p = options.check(fname .. " network.egress_proxy", o.egress_proxy,
       { address = "string", username = "string", password = "string" })
     if not p.address then
-      errors.InvalidArgumentError:raise("Sandbox.create: network.egress_proxy needs a string 'address'")
+      errors.InvalidArgumentError:raise(fname .. ": network.egress_proxy needs a string 'address'")
     end
     errors.add_secret(p.password)
     body.egressProxy = p
@@ -327,6 +328,51 @@ function Sandbox.set_timeout(self_or_id, timeout, opts)
   local id, cfg = target("Sandbox.set_timeout", self_or_id, opts)
   if cfg.debug then return end
   api.set_timeout(cfg, id, whole_seconds(timeout))
+end
+
+local UPDATE_NETWORK_SPEC = { allow_out = "table", deny_out = "table", allow_internet_access = "boolean",
+                              rules = "table", egress_proxy = "table" }
+
+local function string_list(fname, name, list)
+  if list == nil then return nil end
+  local out = {}
+  for i, s in ipairs(list) do
+    if type(s) ~= "string" then
+      errors.InvalidArgumentError:raise(("%s: network.%s[%d] must be a string (CIDR, IP or domain), got %s")
+        :format(fname, name, i, type(s)))
+    end
+    out[i] = s
+  end
+  if next(list) ~= nil and #out == 0 then
+    errors.InvalidArgumentError:raise(("%s: network.%s must be a list of strings"):format(fname, name))
+  end
+  if #out == 0 then return api.json.empty_array end
+  return out
+end
+
+---@class e2b.NetworkUpdate
+---@field allow_out string[]?           CIDRs, IPs or domains (resolved when applied); wins over deny_out
+---@field deny_out string[]?            CIDRs or IPs; "0.0.0.0/0" denies everything not allowed
+---@field allow_internet_access boolean? false = deny_out { "0.0.0.0/0" }
+---@field rules table?                  per-domain transform rules, as in Sandbox.create
+---@field egress_proxy table?           { address, username?, password? } as in Sandbox.create
+
+--- Replace a running sandbox's egress rules: `Sandbox.update_network(id, network, opts)` or
+--- `sbx:update_network(network)`. The update replaces the whole configuration: a field left out is
+--- cleared (so `sbx:update_network({})` restores full internet access).
+---@param self_or_id e2b.Sandbox|string
+---@param network e2b.NetworkUpdate
+---@param opts e2b.ConnectionOpts?
+function Sandbox.update_network(self_or_id, network, opts)
+  local fname = "Sandbox.update_network"
+  local n = options.check(fname .. " network", network, UPDATE_NETWORK_SPEC)
+  local body = { allowOut = string_list(fname, "allow_out", n.allow_out),
+                 denyOut = string_list(fname, "deny_out", n.deny_out),
+                 allow_internet_access = n.allow_internet_access, rules = n.rules }
+  if n.egress_proxy then body.egressProxy = network_body({ egress_proxy = n.egress_proxy }, fname).egressProxy end
+  local id, cfg = target(fname, self_or_id, opts)
+  if cfg.debug then return end
+  api.update_network(cfg, id, body)
 end
 
 --- Pause a sandbox: `Sandbox.pause(id, opts)` or `sbx:pause(opts)`. True when paused, false when it

@@ -6,6 +6,21 @@ const v = require('./validate');
 const { resolveTemplate } = require('./templates');
 const { sandboxBody, detailBody } = require('./views');
 const { metricsOf } = require('./metrics');
+const { parseLists, EgressError } = require('../sandbox/network');
+
+// allowOut / denyOut must be string arrays of CIDRs, IPs (and, in allowOut, domains).
+function checkEgress(net, prefix) {
+  if (!net) return;
+  for (const k of ['allowOut', 'denyOut']) {
+    if (net[k] !== undefined && (!Array.isArray(net[k]) || net[k].some((s) => typeof s !== 'string'))) {
+      throw new HttpError(400, `'${prefix}${k}' must be an array of strings`);
+    }
+  }
+  try { parseLists(net.allowOut, net.denyOut); } catch (e) {
+    if (e instanceof EgressError) throw new HttpError(400, e.message);
+    throw e;
+  }
+}
 
 const DEFAULT_TIMEOUT = 15; // seconds, the API's own default when the body has none
 
@@ -53,6 +68,7 @@ async function create(ctx, req, res) {
     network: v.optObject(body, 'network'),
     start: tmpl.start, // the template's start command, run inside the new sandbox
   };
+  checkEgress(spec.network, 'network.');
   if (spec.autoResume && !spec.autoPause) {
     throw new HttpError(400, 'autoResume requires autoPause (lifecycle onTimeout "pause")');
   }
@@ -132,17 +148,15 @@ async function pause(ctx, req, res, id) {
 
 async function network(ctx, req, res, id) {
   const body = await readJson(req);
-  for (const k of ['allowOut', 'denyOut']) {
-    if (body[k] !== undefined && (!Array.isArray(body[k]) || body[k].some((s) => typeof s !== 'string'))) {
-      throw new HttpError(400, `'${k}' must be an array of strings`);
-    }
-  }
+  checkEgress(body, '');
+  const iaa = body.allow_internet_access;
+  if (iaa !== undefined && typeof iaa !== 'boolean') throw new HttpError(400, "'allow_internet_access' must be a boolean");
   const sbx = mustGet(ctx, id);
   if (sbx.state !== 'running') throw new HttpError(409, `Sandbox '${id}' is ${sbx.state}`);
-  const net = {};
-  for (const k of ['allowOut', 'denyOut', 'rules', 'egressProxy']) if (body[k] !== undefined) net[k] = body[k];
-  sbx.meta.network = { ...(sbx.meta.network || {}), ...net };
-  if (typeof body.allow_internet_access === 'boolean') sbx.meta.allowInternetAccess = body.allow_internet_access;
+  // The update replaces the whole egress config: what the body omits is cleared.
+  await ctx.registry.updateNetwork(sbx, {
+    allowOut: body.allowOut, denyOut: body.denyOut, rules: body.rules, egressProxy: body.egressProxy, allowInternetAccess: iaa,
+  });
   sendEmpty(res, 204);
 }
 

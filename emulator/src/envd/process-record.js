@@ -50,7 +50,8 @@ class ProcessRecord {
       pipe(child.stderr, 'stderr', PIPE_CHUNK);
     }
     if (child.stdin) child.stdin.on('error', () => { this.stdinOpen = false; });
-    child.on('exit', (code, signal) => { exit = { code, signal }; finish(); });
+    if (child.exitStatus) exit = child.exitStatus; // exited while envd waited for its pid
+    else child.on('exit', (code, signal) => { exit = { code, signal }; finish(); });
   }
 
   get running() { return this.end === null; }

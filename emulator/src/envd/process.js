@@ -46,7 +46,7 @@ function resolveCwd(sbx, user, cwd) {
   return p;
 }
 
-function spawnRecord(sbx, user, req, timeoutMs) {
+async function spawnRecord(sbx, user, req, timeoutMs) {
   const cfg = req.process;
   if (!cfg || !cfg.cmd) throw new ConnectError('process.cmd is required', Code.InvalidArgument);
   const cwd = resolveCwd(sbx, user, cfg.cwd);
@@ -60,6 +60,7 @@ function spawnRecord(sbx, user, req, timeoutMs) {
   } catch (e) {
     throw new ConnectError(`error starting process '${cfg.cmd}': ${e.message}`, Code.InvalidArgument);
   }
+  await child.ready; // child.pid is the pid inside the sandbox from here on
   const config = { cmd: cfg.cmd, args: [...cfg.args], envs: { ...cfg.envs } };
   if (cfg.cwd !== undefined) config.cwd = cfg.cwd;
   const record = new ProcessRecord(sbx, { child, config, tag: req.tag, isPty: Boolean(pty), stdin });
@@ -85,7 +86,7 @@ const SIGNALS = { 9: 'SIGKILL', 15: 'SIGTERM' };
 const processService = {
   async *start(req, ctx) {
     const sbx = sandboxOf(ctx);
-    const record = spawnRecord(sbx, userOf(ctx), req, ctx.timeoutMs() || 0);
+    const record = await spawnRecord(sbx, userOf(ctx), req, ctx.timeoutMs() || 0);
     yield* follow(sbx, record, ctx);
   },
 

@@ -35,7 +35,8 @@ function loadServices(registry) {
   }
 }
 
-// Streams the request to where the sandbox's port is: sbx.portTarget(port).
+// Streams the request to the sandbox's port, wherever sbx.portTarget says it is (inside the
+// sandbox's own network namespace, or the host's 127.0.0.1 when sandboxes share the network).
 function proxy(req, res, sbx, port) {
   const headers = { ...req.headers };
   delete headers['e2b-sandbox-id'];

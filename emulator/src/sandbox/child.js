@@ -5,9 +5,12 @@ const proc = require('./proc');
 
 class ChildHandle extends EventEmitter {
   // child: node ChildProcess of the wrapper (nsenter, or the command itself in plain mode).
-  constructor(child, { wrapped, pty }) {
+  // reportsPid: child.stdio[4] delivers the command's pid inside the sandbox ("<pid>\n").
+  constructor(child, { wrapped, pty, reportsPid = wrapped }) {
     super();
-    this.pid = child.pid;
+    this.hostPid = child.pid; // the wrapper on the host: what freeze/kill/metrics walk from
+    this.pid = reportsPid ? null : child.pid; // the pid the sandbox's processes see (envd reports it)
+    this.ready = reportsPid ? readPid(child, this) : Promise.resolve(this.pid);
     this._child = child;
     this._wrapped = wrapped;
     this.stdout = child.stdout;
@@ -30,18 +33,20 @@ class ChildHandle extends EventEmitter {
       if (this.exited) return;
       this.exited = true;
       if (this.stderr === null && this.stdout) this.stdout.push(null);
+      this.exitStatus = { code: 127, signal: null };
       this.emit('exit', 127, null, err);
     });
     child.on('exit', (code, signal) => {
       this.exited = true;
+      this.exitStatus = { code, signal };
       this.emit('exit', code, signal);
     });
   }
 
   // The process the user asked for: nsenter's child in bwrap mode, the child itself otherwise.
   payloadPid() {
-    if (!this._wrapped) return this.pid;
-    const kids = proc.childrenOf(this.pid);
+    if (!this._wrapped) return this.hostPid;
+    const kids = proc.childrenOf(this.hostPid);
     return kids.length ? kids[0] : null;
   }
 
@@ -50,7 +55,7 @@ class ChildHandle extends EventEmitter {
     const target = this.payloadPid();
     if (signal === 'SIGKILL' || signal === 9) {
       // The whole tree the command started: what envd's SIGKILL of a process group leaves behind.
-      proc.signalAll(proc.descendants([this.pid]).reverse(), 'SIGKILL');
+      proc.signalAll(proc.descendants([this.hostPid]).reverse(), 'SIGKILL');
       return true;
     }
     if (target == null) { // nsenter has not forked yet: try again shortly
@@ -59,6 +64,30 @@ class ChildHandle extends EventEmitter {
     }
     try { process.kill(target, signal); return true; } catch { return false; }
   }
+}
+
+// Resolves to the in-sandbox pid once the process reported it; a process that never got that far
+// (nsenter failed, the sandbox died) keeps its wrapper's host pid so envd still has a key for it.
+function readPid(child, handle) {
+  return new Promise((resolve) => {
+    const fd = child.stdio[4];
+    let buf = '';
+    const done = (pid) => {
+      if (handle.pid !== null) return;
+      handle.pid = pid;
+      resolve(pid);
+    };
+    if (!fd) { done(child.pid); return; }
+    fd.setEncoding('utf8');
+    fd.on('data', (d) => {
+      buf += d;
+      const m = /^(\d+)\n/.exec(buf);
+      if (m) { done(Number(m[1])); fd.destroy(); }
+    });
+    fd.on('error', () => {});
+    fd.on('close', () => done(child.pid));
+    child.on('error', () => done(child.pid));
+  });
 }
 
 module.exports = { ChildHandle };

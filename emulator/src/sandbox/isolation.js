@@ -9,6 +9,7 @@ const os = require('os');
 const path = require('path');
 const log = require('../log');
 const { HOST_SECRETS } = require('./paths');
+const network = require('./network');
 
 const HELPER_DIR = __dirname; // holds pty-helper.py, bound at /opt/e2b inside
 const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -41,14 +42,20 @@ function detect() {
   }
   if (mode === 'plain') log.warn(`sandboxes run as plain host processes: ${reason}`);
   cached = { mode, isRoot, tools, python: which('python3') };
+  cached.network = network.detect(cached, which); // { mode: 'isolated'|'shared', reason, tools }
   return cached;
 }
 
 // argv of the per-sandbox init: bwrap's pid 1 reaps orphans; its child just waits.
-function initArgv(tools, layout) {
-  const a = [tools.bwrap, '--die-with-parent', '--unshare-pid', '--bind', layout.rootfs, '/'];
+// With an isolated network it also owns the sandbox's network namespace (network.js).
+function initArgv(tools, layout, { isolatedNet = false } = {}) {
+  const a = [tools.bwrap, '--die-with-parent', '--unshare-pid'];
+  if (isolatedNet) a.push('--unshare-net');
+  a.push('--bind', layout.rootfs, '/');
   for (const m of layout.readOnly) a.push('--ro-bind', m.host, m.sandbox);
   a.push('--ro-bind', layout.passwd, '/etc/passwd', '--ro-bind', layout.group, '/etc/group');
+  if (layout.hosts) a.push('--ro-bind', layout.hosts, '/etc/hosts');
+  if (layout.resolv) a.push('--ro-bind', layout.resolv, '/etc/resolv.conf');
   for (const secret of HOST_SECRETS) { // the host's password hashes: an empty file instead
     if (fs.existsSync(secret)) a.push('--ro-bind', layout.shadow, secret);
   }
@@ -58,8 +65,9 @@ function initArgv(tools, layout) {
 }
 
 // argv that runs cmd inside the namespace of initPid as user, in cwd.
-function execArgv(tools, initPid, user, cwd, cmd) {
-  const a = [tools.nsenter, '-t', String(initPid), '-p', '-m', '-r', '-w', '--',
+// opts.net: also enter its network namespace.
+function execArgv(tools, initPid, user, cwd, cmd, opts = {}) {
+  const a = [tools.nsenter, '-t', String(initPid), '-p', '-m', ...(opts.net ? ['-n'] : []), '-r', '-w', '--',
     tools.env, '-C', cwd];
   if (user.uid !== 0) a.push(tools.setpriv, '--reuid', String(user.uid), '--regid', String(user.gid), '--init-groups');
   return a.concat(cmd);

@@ -29,6 +29,8 @@ function mapPath(layout, sandboxPath, opts = {}) {
   if (HOST_SECRETS.includes(p)) throw fsError('EACCES', "the host's password file is not part of the sandbox", p);
   if (p === '/etc/passwd') return guard(layout.passwd, opts, p);
   if (p === '/etc/group') return guard(layout.group, opts, p);
+  if (p === '/etc/hosts' && layout.hosts) return guard(layout.hosts, opts, p);
+  if (p === '/etc/resolv.conf' && layout.resolv) return guard(layout.resolv, opts, p);
   if (under(p, '/opt/e2b')) return guard(path.join(layout.helperDir, p.slice('/opt/e2b'.length)), opts, p);
   // The host's own trees: readable, never written through envd (it runs as host root).
   if (READ_ONLY.some((r) => under(p, r))) return guard(p, opts, p);

@@ -3,6 +3,7 @@
 
 usage: pty-helper.py COLS ROWS -- CMD [ARGS...]
 fd 0: input for the terminal; fd 1: everything the terminal prints;
+fd 4 (optional): receives the command's pid, then is closed;
 fd 3: control lines "COLS ROWS\\n" that resize the terminal (the kernel then sends SIGWINCH).
 Exits with the command's status; if the command died of a signal, dies of the same signal.
 """
@@ -21,14 +22,20 @@ def main():
         sys.stderr.write("usage: pty-helper.py COLS ROWS -- CMD [ARGS...]\n")
         return 2
     cols, rows, argv = int(sys.argv[1]), int(sys.argv[2]), sys.argv[4:]
+    report_pid = _is_open(4)  # checked before forkpty, whose master may become fd 4 otherwise
     pid, master = os.forkpty()  # child: new session, the pty is its controlling terminal
     if pid == 0:
         try:
+            if report_pid:
+                os.close(4)
             os.execvp(argv[0], argv)
         except OSError as e:
             os.write(2, ("%s: %s\n" % (argv[0], e.strerror)).encode())
             os._exit(127)
     set_size(master, cols, rows)
+    if report_pid:  # fd 4: the emulator wants the command's pid (as seen in this pid namespace)
+        os.write(4, b"%d\n" % pid)
+        os.close(4)
     for sig in FORWARDED:  # a signal for the helper is meant for the command
         signal.signal(sig, lambda s, _f: os.killpg(pid, s) if _alive(pid) else None)
 

@@ -53,6 +53,7 @@ class Registry extends EventEmitter {
     sbx.metrics = [];
     try {
       await sbx.start();
+      await sbx.setEgress(egressOf(sbx.meta));
       if (typeof spec.start === 'function') await spec.start(sbx);
     } catch (e) {
       await sbx.kill().catch(() => {});
@@ -61,6 +62,19 @@ class Registry extends EventEmitter {
     this.sandboxes.set(id, sbx);
     this._arm(sbx);
     return sbx;
+  }
+
+  // PUT /sandboxes/{id}/network: replaces the whole egress config (omitted fields are cleared).
+  // cfg: { allowOut, denyOut, rules, egressProxy, allowInternetAccess }. Rejects with
+  // network.EgressError (nothing changed) for malformed entries.
+  async updateNetwork(sbx, cfg) {
+    const meta = { allowInternetAccess: cfg.allowInternetAccess, network: { ...(sbx.meta.network || {}) } };
+    for (const k of ['allowOut', 'denyOut', 'rules', 'egressProxy']) {
+      if (cfg[k] === undefined) delete meta.network[k]; else meta.network[k] = cfg[k];
+    }
+    await sbx.setEgress(egressOf(meta));
+    sbx.meta.allowInternetAccess = meta.allowInternetAccess;
+    sbx.meta.network = meta.network;
   }
 
   get(id) {
@@ -136,6 +150,11 @@ class Registry extends EventEmitter {
     for (const sbx of this.sandboxes.values()) sbx.killSync();
     this.sandboxes.clear();
   }
+}
+
+function egressOf(meta) {
+  const n = meta.network || {};
+  return { allowInternetAccess: meta.allowInternetAccess, allowOut: n.allowOut, denyOut: n.denyOut };
 }
 
 module.exports = { Registry, newId };

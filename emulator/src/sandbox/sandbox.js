@@ -10,6 +10,7 @@ const proc = require('./proc');
 const { USERS, createRootfs } = require('./rootfs');
 const { mapPath } = require('./paths');
 const { ChildHandle } = require('./child');
+const network = require('./network');
 const log = require('../log');
 
 const MAX_LOGS = 1000;
@@ -31,25 +32,31 @@ class Sandbox extends EventEmitter {
     this._iso = isolation.detect();
     this._wrappers = new Set(); // ChildHandles started by spawn and still running
     this._init = null; // { outer, inner, ns } in bwrap mode
-    this._portMap = new Map(); // sandbox port -> host port (mapPort)
+    this.net = new network.SandboxNetwork(this._iso.network);
   }
 
-  // 'shared': sandboxes share the host's network, so a port a sandbox process listens on is
-  // the host's.
-  get networkMode() { return 'shared'; }
+  // 'isolated' (own network namespace) or 'shared' (the host's network), see network.js.
+  get networkMode() { return this.net.mode; }
 
-  // Where the emulator connects to reach TCP `port` of this sandbox: { host, port } (the envd
-  // router proxies every port but envd's there). A port moved by mapPort wins.
+  // True when a port a sandbox process listens on is the host's (two sandboxes would collide).
+  get sharedNetwork() { return !this.net.isolated; }
+
+  // Where the emulator connects to reach TCP `port` of this sandbox: { host, port }. The only way
+  // in from outside (envd/router.js proxies through it); in shared mode the host's 127.0.0.1.
   portTarget(port) {
-    const mapped = this._portMap.get(port);
-    if (mapped) return { host: '127.0.0.1', port: mapped };
-    return { host: '127.0.0.1', port };
+    return this.net.portTarget(port);
   }
 
-  // On a shared network a template's server cannot own its fixed port (two sandboxes would
-  // collide): it listens on a free host port and the sandbox port is routed there.
+  // Shared network only: a server that could not own `port` on the host listens on hostPort;
+  // portTarget(port) then leads there. No effect with an isolated network (ports never collide).
   mapPort(port, hostPort) {
-    this._portMap.set(port, hostPort);
+    this.net.mapPort(port, hostPort);
+  }
+
+  // Replaces the egress rules: { allowInternetAccess, allowOut, denyOut } as on the wire.
+  // Rejects with network.EgressError for malformed entries (nothing applied then).
+  async setEgress(cfg) {
+    await this.net.applyEgress(cfg);
   }
 
   get isolated() { return this._iso.mode === 'bwrap'; }
@@ -57,13 +64,31 @@ class Sandbox extends EventEmitter {
   async start() {
     this._layout = createRootfs(this._dir, { chown: this._iso.isRoot });
     this._layout.helperDir = isolation.HELPER_DIR;
-    if (this.isolated) await this._startInit();
+    if (this.isolated) {
+      this._writeNetFiles();
+      await this._startInit();
+      await this.net.setup(this._init.waiter);
+    }
     this.state = 'running';
-    this.log('info', 'sandbox started', { isolation: this._iso.mode });
+    this.log('info', 'sandbox started', { isolation: this._iso.mode, network: this.net.mode });
+  }
+
+  // /etc/hosts (host.e2b.internal) and, in its own namespace, /etc/resolv.conf (slirp's DNS).
+  // Only bound over the host's files when those are plain files (bwrap follows symlinks).
+  _writeNetFiles() {
+    const plain = (p) => { try { return fs.lstatSync(p).isFile(); } catch { return false; } };
+    if (plain('/etc/hosts')) {
+      this._layout.hosts = path.join(this._dir, 'hosts');
+      fs.writeFileSync(this._layout.hosts, network.hostsText(this.net.mode), { mode: 0o644 });
+    }
+    if (this.net.isolated && plain('/etc/resolv.conf')) {
+      this._layout.resolv = path.join(this._dir, 'resolv.conf');
+      fs.writeFileSync(this._layout.resolv, network.resolvText(), { mode: 0o644 });
+    }
   }
 
   async _startInit() {
-    const argv = isolation.initArgv(this._iso.tools, this._layout);
+    const argv = isolation.initArgv(this._iso.tools, this._layout, { isolatedNet: this.net.isolated });
     const outer = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     outer.stderr.on('data', (d) => { stderr += d; });
@@ -125,14 +150,19 @@ class Sandbox extends EventEmitter {
     if (pty) stdio.push('pipe');
     let child;
     if (this.isolated) {
-      const argv = isolation.execArgv(this._iso.tools, this._init.waiter, u, workdir, command);
+      // fd 4: the process's pid inside the sandbox, written by the process itself before it
+      // becomes the command (exec keeps the pid); under a pty the helper writes its child's.
+      if (!pty) { stdio.push('ignore'); command = ['/bin/sh', '-c', 'echo $$ >&4; exec 4>&-; exec "$@"', 'sh', ...command]; }
+      stdio.push('pipe');
+      const argv = isolation.execArgv(this._iso.tools, this._init.waiter, u, workdir, command, { net: this.net.isolated });
       child = spawn(argv[0], argv.slice(1), { env, stdio });
     } else {
+      if (pty) stdio.push('pipe'); // the helper reports its child's pid, the shell's $$
       const opts = { env, stdio, cwd: this.hostPath(workdir), detached: true };
       if (this._iso.isRoot) { opts.uid = u.uid; opts.gid = u.gid; }
       child = spawn(command[0], command.slice(1), opts);
     }
-    const handle = new ChildHandle(child, { wrapped: this.isolated, pty: !!pty });
+    const handle = new ChildHandle(child, { wrapped: this.isolated, pty: !!pty, reportsPid: this.isolated || !!pty });
     if (pty) child.stderr.resume(); // the helper's own complaints; the terminal is on stdout
     this._wrappers.add(handle);
     handle.on('exit', () => this._wrappers.delete(handle));
@@ -142,7 +172,7 @@ class Sandbox extends EventEmitter {
 
   // Every host pid that belongs to the sandbox (for freeze, kill and metrics).
   pids() {
-    const wrappers = [...this._wrappers].map((h) => h.pid).filter(Boolean);
+    const wrappers = [...this._wrappers].map((h) => h.hostPid).filter(Boolean);
     if (this.isolated && this._init) {
       const own = proc.inNamespace(this._init.ns);
       return [...new Set([this._init.outer.pid, ...own, ...wrappers])];
@@ -172,7 +202,7 @@ class Sandbox extends EventEmitter {
 
   resume() {
     if (this.state !== 'paused') throw new Error(`sandbox ${this.id} is ${this.state}`);
-    const wrappers = [...this._wrappers].map((h) => h.pid);
+    const wrappers = [...this._wrappers].map((h) => h.hostPid);
     proc.signalAll(this.pids().filter((p) => !wrappers.includes(p)), 'SIGCONT');
     proc.signalAll(wrappers, 'SIGCONT'); // nsenter stops itself when its child stops
     this.state = 'running';
@@ -189,6 +219,7 @@ class Sandbox extends EventEmitter {
     if (this._init) await waitExit(this._init.outer);
     for (const h of this._wrappers) await waitExit(h._child);
     this._wrappers.clear();
+    this.net.teardown();
     fs.rmSync(this._dir, { recursive: true, force: true });
     if (wasStarted) this.emit('killed');
   }
@@ -198,6 +229,7 @@ class Sandbox extends EventEmitter {
     if (this.state === 'killed') return;
     this.state = 'killed';
     proc.signalAll(this.pids(), 'SIGKILL');
+    this.net.teardown();
     fs.rmSync(this._dir, { recursive: true, force: true });
   }
 
