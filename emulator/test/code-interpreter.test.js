@@ -78,6 +78,18 @@ test('a matplotlib figure comes back as a PNG, a DataFrame as html, text and dat
   assert.deepEqual(Buffer.from(png.png, 'base64').subarray(0, 8), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
   assert.deepEqual(png.extra, {});
   assert.ok(png.formats().includes('png'));
+  // e2b/chart: the figure as data.
+  assert.equal(png.chart.type, 'line');
+  assert.equal(png.chart.elements.length, 1);
+  assert.deepEqual(png.chart.elements[0].points, [[1, 4], [2, 1], [3, 9]]);
+  assert.equal(png.chart.x_scale, 'linear');
+
+  const bars = await sbx.runCode('plt.figure()\nplt.bar(["a", "b"], [3, 5])\nplt.title("Counts")\nplt.ylabel("Count (n)")\nplt.show()');
+  const chart = bars.results[0].chart;
+  assert.equal(chart.type, 'bar');
+  assert.equal(chart.title, 'Counts');
+  assert.equal(chart.y_unit, 'n');
+  assert.deepEqual(chart.elements.map((e) => [e.label, e.value]), [['a', 3], ['b', 5]]);
 
   const df = await sbx.runCode('import pandas as pd\npd.DataFrame({"a": [1, 2], "b": ["x", "y"]})');
   const r = df.results[0];
