@@ -220,7 +220,7 @@ local CONNECT = config.declare("Sandbox.connect", { { "timeout", "seconds" } }, 
 -- Take over what a connect answer says about the sandbox (the token may be new after a resume).
 local function refresh(self, data)
   local fresh = new(self._cfg, data)
-  for _, k in ipairs({ "envd_version", "traffic_access_token", "_envd", "commands", "files", "git" }) do
+  for _, k in ipairs({ "envd_version", "traffic_access_token", "_envd", "commands", "pty", "files", "git" }) do
     self[k] = fresh[k]
   end
   if fresh.sandbox_domain then self.sandbox_domain = fresh.sandbox_domain end
