@@ -283,6 +283,17 @@ test('a paused sandbox keeps its kernels: after connect the state is still there
   assert.deepEqual((await back.runCode('echo $GREETING', { language: 'bash' })).logs.stdout, ['hello\n']);
 });
 
+test('a sandbox resumed without its memory starts the server again: fresh kernels, files kept', { timeout: 40000 }, async () => {
+  await sbx.files.write('/home/user/kept.txt', 'on disk');
+  await sbx.runCode('in_memory = 1');
+  await sbx.pause({ keepMemory: false });
+  const back = await Sandbox.connect(sbx.sandboxId, sdkOpts(emu, { requestTimeoutMs: 30000, timeoutMs: 120000 }));
+  const lost = await back.runCode('in_memory');
+  assert.equal(lost.error.name, 'NameError');
+  assert.equal((await back.runCode("open('/home/user/kept.txt').read()")).text, 'on disk');
+  assert.equal((await back.runCode('1 + 1', { language: 'js' })).text, '2');
+});
+
 test('the templates API lists code-interpreter-v1', { timeout: 10000 }, async () => {
   const res = await fetch(`${emu.apiUrl}/templates`, { headers: { 'X-API-KEY': emu.apiKey } });
   const list = await res.json();
