@@ -78,7 +78,13 @@ function createEnvdRouter(ctx) {
     if (!sbx || sbx.state !== 'running') {
       return sendJson(res, 502, { sandboxId: t.id, message: 'The sandbox was not found', code: 502 });
     }
-    if (t.port !== ENVD_PORT) return proxy(req, res, sbx, t.port);
+    if (t.port !== ENVD_PORT) {
+      // A template's server that is starting again (a cold resume) is waited for.
+      const starting = typeof sbx.portReady === 'function' ? sbx.portReady(t.port) : null;
+      if (starting) await starting;
+      if (sbx.state !== 'running') return sendJson(res, 502, { sandboxId: t.id, message: 'The sandbox was not found', code: 502 });
+      return proxy(req, res, sbx, t.port);
+    }
     if (path === '/health' && (req.method === 'GET' || req.method === 'HEAD')) {
       res.writeHead(204);
       return res.end();

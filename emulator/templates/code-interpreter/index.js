@@ -66,10 +66,11 @@ function copyTypescript(sbx) {
   fs.copyFileSync(path.join(path.dirname(pkg), 'lib', 'typescript.js'), path.join(dest, 'lib', 'typescript.js'), fs.constants.COPYFILE_FICLONE);
 }
 
-async function start(sbx) {
-  copyInto(sbx, path.join(HERE, 'server'), '/root/.server');
-  copyInto(sbx, path.join(HERE, 'ipython'), '/root/.ipython/profile_default');
-  copyTypescript(sbx);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// Starts the server as a sandbox process (root) and resolves once it answers /health.
+// -> { child, exited() }
+async function launch(sbx) {
   const shared = sbx.networkMode !== 'isolated'; // own network namespace: the real port
   const port = shared ? await freePort() : PORT;
   if (shared) sbx.mapPort(PORT, port);
@@ -99,16 +100,43 @@ async function start(sbx) {
     exited = { code, signal };
     if (sbx.state === 'running') log.warn(`sandbox ${sbx.id}: code interpreter server exited (${code ?? signal}): ${output.trim().split('\n').slice(-3).join(' | ')}`);
   });
-  sbx.codeInterpreter = child;
   const deadline = Date.now() + READY_TIMEOUT_MS;
   for (;;) {
     if (exited) throw new Error(`code interpreter server exited (${exited.code ?? exited.signal}): ${output.trim()}`);
     if (sbx.state !== 'running' && sbx.state !== 'starting') throw new Error(`sandbox ${sbx.id} is ${sbx.state}`);
     if (await health(sbx.portTarget(PORT), 1000)) break;
     if (Date.now() > deadline) throw new Error(`code interpreter server not ready in ${READY_TIMEOUT_MS} ms: ${output.trim()}`);
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
   }
   sbx.log('info', 'code interpreter ready', { port });
+  return { child, exited: () => exited !== null };
+}
+
+// After a resume without memory (a cold boot: every process is gone) the template's start
+// command runs again; requests for port 49999 wait for it (sbx.portReady, see envd/router.js).
+async function afterResume(sbx, server) {
+  const deadline = Date.now() + 2000;
+  while (!server.exited() && Date.now() < deadline) { // kept memory: it answers at once
+    if (await health(sbx.portTarget(PORT), 500)) return server;
+    await sleep(20);
+  }
+  if (!server.exited() || sbx.state !== 'running') return server;
+  log.info(`sandbox ${sbx.id}: resumed without its processes, starting the code interpreter again`);
+  return launch(sbx);
+}
+
+async function start(sbx) {
+  copyInto(sbx, path.join(HERE, 'server'), '/root/.server');
+  copyInto(sbx, path.join(HERE, 'ipython'), '/root/.ipython/profile_default');
+  copyTypescript(sbx);
+  let server = await launch(sbx);
+  let ready = null;
+  sbx.on('resumed', () => {
+    ready = afterResume(sbx, server).then((s) => { server = s; }, (e) => {
+      log.warn(`sandbox ${sbx.id}: code interpreter did not start again: ${e.message}`);
+    }).finally(() => { ready = null; });
+  });
+  sbx.portReady = (port) => (port === PORT ? ready : null);
 }
 
 module.exports = { template, PORT };

@@ -11,7 +11,7 @@ import logging
 import os
 import uuid
 
-from kernels import kernel_for, KernelUnavailable  # noqa: F401 (re-exported)
+from kernels import kernel_for
 
 log = logging.getLogger("contexts")
 

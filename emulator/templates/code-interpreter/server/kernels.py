@@ -387,10 +387,9 @@ class JsKernel(Backend):
 
     async def start(self):
         self.count = 0
-        node = self.env.get("E2B_CI_NODE") or "node"
-        env = {k: v for k, v in self.env.items() if k != "E2B_CI_NODE"}
+        env = dict(self.env)
         self.proc = await asyncio.create_subprocess_exec(
-            node, "--expose-internals", os.path.join(HERE, "js_kernel.js"), "--ts" if self.typescript else "--js",
+            "node", "--expose-internals", os.path.join(HERE, "js_kernel.js"), "--ts" if self.typescript else "--js",
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE, cwd=HOME, env=env, limit=1 << 26,
             start_new_session=True, preexec_fn=_default_signals)

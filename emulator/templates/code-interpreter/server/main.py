@@ -15,7 +15,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from contexts import Context, KernelUnavailable, normalize_language  # noqa: E402
+from contexts import Context, normalize_language  # noqa: E402
 
 log = logging.getLogger("server")
 HOME = os.environ.get("E2B_CI_HOME") or "/home/user"
@@ -30,8 +30,8 @@ def _global_envs():
     except ValueError:
         envs = {}
     envs = {str(k): str(v) for k, v in envs.items()} if isinstance(envs, dict) else {}
-    kernel_env = {k: v for k, v in os.environ.items() if k not in envs and k != "E2B_CODE_INTERPRETER_PORT"}
-    kernel_env["HOME"] = os.environ.get("HOME", "/root")
+    own = ("E2B_CODE_INTERPRETER_PORT", "E2B_CODE_INTERPRETER_HOST")
+    kernel_env = {k: v for k, v in os.environ.items() if k not in envs and k not in own}
     return envs, kernel_env
 
 
