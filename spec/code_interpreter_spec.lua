@@ -247,6 +247,17 @@ pd.DataFrame({"a": [1, 2], "b": [3, 4]})
     assert.equal(ci.Sandbox, getmetatable(again))
     assert.equal("yes", again:run_code("shared").text)
   end)
+
+  it("pauses and resumes with its kernels' state (sbx:pause, then connect)", function()
+    sbx:run_code("before_pause = 'kept'")
+    assert.is_true(sbx:pause())
+    local err = raised(sbx.run_code, sbx, "1")
+    assert.is_true(errors.is(err, errors.TimeoutError), tostring(err))   -- 502 while paused
+    local resumed = ci.Sandbox.connect(sbx.sandbox_id, { timeout = 300 })
+    assert.equal(ci.Sandbox, getmetatable(resumed))
+    assert.equal("kept", resumed:run_code("before_pause").text)
+    assert.equal("kept", sbx:run_code("before_pause").text)
+  end)
 end)
 
 describe("code interpreter, a sandbox going away #e2e", function()
