@@ -15,11 +15,22 @@
 ---@field errors e2b.errors
 ---@field version string
 ---@field async e2b.async  tasks: calls inside `e2b.async.spawn(fn)` yield instead of blocking
+---@field code_interpreter e2b.code_interpreter  `require("e2b.code_interpreter")`, loaded on first use
 local e2b = {
   Sandbox = require("e2b.sandbox"),
   async = require("e2b.async"),
   errors = require("e2b.errors"),
   version = require("e2b.version").SDK,
 }
+
+-- Optional parts load when first used (so require("e2b.safe") covers them too).
+local lazy = { code_interpreter = "e2b.code_interpreter" }
+setmetatable(e2b, { __index = function(t, k)
+  local name = lazy[k]
+  if name == nil then return nil end
+  local m = require(name)
+  rawset(t, k, m)
+  return m
+end })
 
 return e2b
