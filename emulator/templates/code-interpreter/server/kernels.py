@@ -143,8 +143,12 @@ class PythonKernel(Backend):
                     logging.getLogger("kernels").exception("restarting a dead python kernel")
 
     def execute(self, code, silent):
+        # stop_on_error=False: the server sends one cell at a time per context, so there is never
+        # a queued cell for ipykernel to abort after an error — except the next cell itself when
+        # it arrives before the kernel ends its abort window (observed under load: the cell
+        # after a ZeroDivisionError came back ExecutionAborted).
         return self.kc.execute(code, silent=silent, store_history=True, allow_stdin=False,
-                               stop_on_error=True)
+                               stop_on_error=False)
 
     async def interrupt(self):
         await self.km.interrupt_kernel()
