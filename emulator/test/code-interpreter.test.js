@@ -289,9 +289,11 @@ test('a sandbox resumed without its memory starts the server again: fresh kernel
   await sbx.pause({ keepMemory: false });
   const back = await Sandbox.connect(sbx.sandboxId, sdkOpts(emu, { requestTimeoutMs: 30000, timeoutMs: 120000 }));
   const lost = await back.runCode('in_memory');
-  assert.equal(lost.error.name, 'NameError');
-  assert.equal((await back.runCode("open('/home/user/kept.txt').read()")).text, 'on disk');
-  assert.equal((await back.runCode('1 + 1', { language: 'js' })).text, '2');
+  assert.equal(lost.error && lost.error.name, 'NameError', JSON.stringify(lost));
+  const file = await back.runCode("open('/home/user/kept.txt').read()");
+  assert.equal(file.text, 'on disk', JSON.stringify(file));
+  const js = await back.runCode('1 + 1', { language: 'js' });
+  assert.equal(js.text, '2', JSON.stringify(js));
 });
 
 test('the templates API lists code-interpreter-v1', { timeout: 10000 }, async () => {
