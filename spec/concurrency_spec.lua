@@ -4,13 +4,8 @@ local e2e = require("spec.support.e2e")
 local e2b = require("e2b")
 local async = e2b.async
 local core = require("e2b.core")
-local config = require("e2b.config")
 
-local function transport() return config.transport({}) end
--- busted reloads modules per spec file but spec/helper.lua's e2b.config (and the shared transport
--- it cached) survives: hook that transport instance to this file's scheduler explicitly.
-transport().waiter = async.waiter
-transport().on_request = async.on_request
+local function transport() return require("e2b.transport").shared({}) end
 
 -- Wait (running the scheduler) until no request is in flight on the shared client.
 local function settle()

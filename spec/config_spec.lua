@@ -89,4 +89,22 @@ describe("e2b.config", function()
     assert.are.equal("path=%2Fhome%2Fuser%2Fa%20b.txt&username=root",
       config.query({ { "path", "/home/user/a b.txt" }, { "username", "root" }, { "skip", nil } }))
   end)
+
+  it("resolves a declared call's connection in one place (config.call)", function()
+    env({})
+    local D = config.declare("Thing.list", { { "limit", "integer", 10 } }, "Thing:list")
+    local o, cfg = config.call(D, { api_key = u.KEY, limit = 3, request_timeout = 5 })
+    assert.are.same({ 3, 5, u.KEY, "https://api.e2b.app" }, { o.limit, cfg.request_timeout, cfg.api_key, cfg.api_url })
+    assert.matches("^Thing.list: unknown option 'limt'", u.raised(config.call, D, { limt = 1 }).message)
+    assert.matches("^Thing.list: option 'request_timeout' must be a number of seconds",
+      u.raised(config.call, D, { request_timeout = -1 }).message)
+    -- on an object holding its connection: own options + request_timeout, the base config kept
+    local base = cfg
+    local o2, cfg2 = config.call(D, nil, base)
+    assert.are.same({ 10 }, { o2.limit })
+    assert.are.equal(base, cfg2)
+    local _, cfg3 = config.call(D, { request_timeout = 1 }, base)
+    assert.are.same({ 1, 5, u.KEY }, { cfg3.request_timeout, base.request_timeout, cfg3.api_key })
+    assert.matches("^Thing:list: unknown option 'api_key'", u.raised(config.call, D, { api_key = u.KEY }, base).message)
+  end)
 end)

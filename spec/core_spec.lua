@@ -2,7 +2,7 @@
 local core = require("e2b.core")
 local drive = require("spec.support.drive")
 local echo_server = require("spec.support.echo")
-local json = require("cjson").new()
+local json = require("e2b.json")
 
 local echo, client
 

@@ -1,6 +1,7 @@
 -- The SDK's error objects and the mapping tables of the protocol doc (§3.1, §4.5, §5.5).
 local errors = require("e2b.errors")
 local envd = require("e2b.envd")
+local map = require("e2b.envd.errors")
 local api = require("e2b.api")
 
 describe("e2b.errors", function()
@@ -37,7 +38,7 @@ describe("RPC error mapping (§4.5)", function()
   }
   for _, c in ipairs(cases) do
     it(c[1] .. " → " .. c[2], function()
-      local e = envd.rpc_error(c[1], "m", 200)
+      local e = map.rpc_error(c[1], "m", 200)
       assert.are.equal(c[2], e.name)
       assert.are.equal(c[1], e.code)
       if c[3]:sub(1, 1) == "^" then assert.matches(c[3], e.message, 1) else assert.are.equal(c[3], e.message) end
@@ -45,7 +46,7 @@ describe("RPC error mapping (§4.5)", function()
   end
 
   it("applies per-module overrides (files: not_found → FileNotFoundError)", function()
-    assert.are.equal("FileNotFoundError", envd.rpc_error("not_found", "m", 200, { not_found = errors.FileNotFoundError }).name)
+    assert.are.equal("FileNotFoundError", map.rpc_error("not_found", "m", 200, { not_found = errors.FileNotFoundError }).name)
   end)
 
   it("derives the code from a bare HTTP status like connect-es", function()
@@ -53,10 +54,10 @@ describe("RPC error mapping (§4.5)", function()
                       "unavailable", "unavailable", "unavailable", "unknown" },
       (function()
         local out = {}
-        for _, s in ipairs({ 400, 401, 403, 404, 429, 502, 503, 504, 418 }) do out[#out + 1] = envd.code_from_status(s) end
+        for _, s in ipairs({ 400, 401, 403, 404, 429, 502, 503, 504, 418 }) do out[#out + 1] = map.code_from_status(s) end
         return out
       end)())
-    local e = envd.unary_error({ status = 401, body = '{"code":401,"message":"unauthorized access"}' })
+    local e = map.unary_error({ status = 401, body = '{"code":401,"message":"unauthorized access"}' })
     assert.are.equal("AuthenticationError", e.name)
     assert.are.equal("unauthorized access", e.message)
   end)
@@ -67,14 +68,14 @@ describe("envd HTTP error mapping (§5.5)", function()
                               [429] = "RateLimitError", [502] = "TimeoutError", [507] = "NotEnoughSpaceError",
                               [500] = "SandboxError" }) do
     it(status .. " → " .. name, function()
-      local e = envd.http_error({ status = status, body = '{"code":' .. status .. ',"message":"m"}' })
+      local e = map.http_error({ status = status, body = '{"code":' .. status .. ',"message":"m"}' })
       assert.are.equal(name, e.name)
       assert.are.equal(status, e.status)
     end)
   end
   it("falls back to the raw body, then the status", function()
-    assert.are.equal("500: oops", envd.http_error({ status = 500, body = "oops" }).message)
-    assert.are.equal("500: HTTP 500", envd.http_error({ status = 500, body = "" }).message)
+    assert.are.equal("500: oops", map.http_error({ status = 500, body = "oops" }).message)
+    assert.are.equal("500: HTTP 500", map.http_error({ status = 500, body = "" }).message)
   end)
 end)
 
@@ -106,12 +107,12 @@ describe("base64 and envelopes", function()
 
   it("frames a message as the appendix vector says", function()
     local payload = '{"process":{"cmd":"/bin/bash","args":["-l","-c","echo hi"]},"stdin":false}'
-    assert.are.equal("\0\0\0\0\74" .. payload, envd.envelope(payload))
+    assert.are.equal("\0\0\0\0\74" .. payload, require("e2b.connect").envelope(payload))
   end)
 
   it("compares versions", function()
-    assert.are.equal(-1, envd.compare_versions("0.4.0", "0.10.0"))
-    assert.are.equal(0, envd.compare_versions("0.6.13", "0.6.13"))
-    assert.are.equal(1, envd.compare_versions("99.99.99", "0.5.2"))
+    assert.are.equal(-1, require("e2b.version").compare("0.4.0", "0.10.0"))
+    assert.are.equal(0, require("e2b.version").compare("0.6.13", "0.6.13"))
+    assert.are.equal(1, require("e2b.version").compare("99.99.99", "0.5.2"))
   end)
 end)

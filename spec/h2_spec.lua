@@ -3,7 +3,7 @@
 local core = require("e2b.core")
 local drive = require("spec.support.drive")
 local server = require("spec.support.server")
-local json = require("cjson").new()
+local json = require("e2b.json")
 
 local srv, base, client
 

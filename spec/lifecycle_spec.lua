@@ -50,6 +50,10 @@ describe("lifecycle (unit)", function()
     assert.are.equal(sbx, sbx:connect({ timeout = 30 }))
     assert.are.same({ timeout = 30 }, F.body(fake.last))
     assert.are.equal("0.6.14", sbx.envd_version)
+    -- every envd-backed object follows the new envd client (a resume may bring a new token)
+    for _, k in ipairs({ "commands", "files", "pty" }) do
+      assert.are.equal(sbx._envd, sbx[k]._envd, k)
+    end
     fake:on("POST /sandboxes/isbx1/connect", function() return F.json(404, { code = 404, message = "gone" }) end)
     assert.are.equal("SandboxNotFoundError", u.raised(sbx.connect, sbx).name)
   end)

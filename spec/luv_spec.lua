@@ -4,14 +4,9 @@
 local e2e = require("spec.support.e2e")
 local e2b = require("e2b")
 local async = e2b.async
-local config = require("e2b.config")
 local ok_uv, uv = pcall(require, "luv")
 
-local function transport() return config.transport({}) end
--- busted reloads modules per spec file; the transport cached by spec/helper.lua's e2b.config
--- must use this file's scheduler
-transport().waiter = async.waiter
-transport().on_request = async.on_request
+local function transport() return require("e2b.transport").shared({}) end
 
 local adapter = require("e2b.adapters.luv")
 

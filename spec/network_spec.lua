@@ -5,7 +5,7 @@
 local u = require("spec.support.unit")
 local e2e = require("spec.support.e2e")
 local e2b = require("e2b")
-local cjson = require("cjson")
+local json = require("e2b.json")
 
 local function sh(cmd)
   local p = io.popen(cmd)
@@ -23,12 +23,12 @@ describe("Sandbox:update_network (unit)", function()
       return { status = 204, headers = {}, body = "" }
     end)
     sbx:update_network({ allow_out = { "10.0.0.0/8", "example.com" }, deny_out = {}, allow_internet_access = false })
-    local body = cjson.decode(seen.body)
+    local body = json.decode(seen.body)
     assert.are.same({ "10.0.0.0/8", "example.com" }, body.allowOut)
     assert.are.equal("[]", seen.body:match('"denyOut":(%b[])'))
     assert.is_false(body.allow_internet_access)
     sbx:update_network({ egress_proxy = { address = "127.0.0.1:1080", username = "u", password = "pw-secret-1" } })
-    assert.are.same({ address = "127.0.0.1:1080", username = "u", password = "pw-secret-1" }, cjson.decode(seen.body).egressProxy)
+    assert.are.same({ address = "127.0.0.1:1080", username = "u", password = "pw-secret-1" }, json.decode(seen.body).egressProxy)
     assert.are.equal("x ***", e2b.errors.redact("x pw-secret-1"))
   end)
 

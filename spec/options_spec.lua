@@ -54,4 +54,42 @@ describe("e2b.options", function()
     assert.matches("seconds >= 0", u.raised(options.seconds, "f", "timeout", 0 / 0).message)
     assert.has_no.errors(function() options.seconds("f", "timeout", 0) end)
   end)
+
+  describe("declared calls", function()
+    local RUN = options.declare("commands:run", { { "timeout", "seconds", 60 }, { "envs", "string_map" },
+      { "on_stdout", "callable" }, { "user", "string" } })
+
+    it("checks against the declaration, fills defaults and copies", function()
+      local given = { envs = { A = "1" } }
+      local o = RUN:check(given)
+      assert.are.same({ envs = { A = "1" }, timeout = 60 }, o)
+      assert.is_nil(given.timeout)
+      assert.are.same({ timeout = 60 }, RUN:check(nil))
+      assert.are.equal(0, RUN:check({ timeout = 0 }).timeout)
+    end)
+
+    it("names the call in every error, derived types included", function()
+      assert.are.equal("commands:run: unknown option 'timout' (did you mean 'timeout'?)",
+        u.raised(RUN.check, RUN, { timout = 1 }).message)
+      assert.are.equal("commands:run: option 'timeout' must be number, got string",
+        u.raised(RUN.check, RUN, { timeout = "1" }).message)
+      assert.matches("^commands:run: option 'timeout' must be a number of seconds >= 0",
+        u.raised(RUN.check, RUN, { timeout = -1 }).message)
+      assert.matches("^commands:run: option 'envs' must map strings to strings",
+        u.raised(RUN.check, RUN, { envs = { A = 1 } }).message)
+      assert.are.equal("commands:run: argument 'cmd' must be string, got number",
+        u.raised(RUN.arg, RUN, "cmd", 1, "string").message)
+      local err = u.raised(RUN.fail, RUN, "cwd must be absolute")
+      assert.are.same({ "InvalidArgumentError", "commands:run: cwd must be absolute" }, { err.name, err.message })
+    end)
+
+    it("derives nested and extended declarations", function()
+      local NET = RUN:sub("network", { { "allow_out", "table" } })
+      assert.are.equal("commands:run network", NET.name)
+      assert.matches("^commands:run network: unknown option 'x'", u.raised(NET.check, NET, { x = 1 }).message)
+      local MORE = RUN:extend(nil, { { "tag", "string" } })
+      assert.are.same({ tag = "t", timeout = 60 }, MORE:check({ tag = "t" }))
+      assert.has_error(function() options.declare("bad", { { "x" } }) end)
+    end)
+  end)
 end)

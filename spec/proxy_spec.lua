@@ -5,7 +5,7 @@ local drive = require("spec.support.drive")
 local server = require("spec.support.server")
 local echo_server = require("spec.support.echo")
 local transport = require("e2b.transport")
-local json = require("cjson").new()
+local json = require("e2b.json")
 
 local SECRET = "pr0xyS3cret"
 local h2, echo, open_proxy, auth_proxy, client

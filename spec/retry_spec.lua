@@ -15,7 +15,7 @@ local function fault(finally, rule)
   local ctl = e2e.emulator and e2e.emulator.control_url
   assert(ctl, "the emulator's control_url is needed for fault injection")
   local p = io.popen(("curl -sS --max-time 5 -X POST -d '%s' %s/faults"):format(
-    require("cjson").encode(rule), ctl))
+    require("e2b.json").encode(rule), ctl))
   local out = p:read("*a")
   p:close()
   assert.matches('"id"', out)

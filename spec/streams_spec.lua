@@ -5,7 +5,7 @@ local transport = require("e2b.transport")
 local core = require("e2b.core")
 local b64 = require("e2b.envd").b64encode
 
-local json = transport.json
+local json = require("e2b.json")
 
 -- Fault rules on the helper's emulator (README "Fault injection"); cleared when the test ends.
 local function fault(finally, rule)

@@ -2,7 +2,8 @@
 local transport = require("e2b.transport")
 local errors = require("e2b.errors")
 local echo_server = require("spec.support.echo")
-local json = transport.json
+local json = require("e2b.json")
+local connect = require("e2b.connect")
 
 local echo, T
 
@@ -70,7 +71,7 @@ describe("e2b.transport", function()
   end)
 
   it("streams Connect messages and returns the end-of-stream payload", function()
-    local s = T:stream({ method = "POST", url = echo.url .. "/connect",
+    local s = connect.stream(T, { method = "POST", url = echo.url .. "/connect",
       body = stream_body({ messages = { { event = { start = { pid = 1 } } }, { event = { data = { stdout = "aGkK" } } } },
                            ["end"] = {}, chunk = 2 }) })
     local m1 = s:next()
@@ -83,12 +84,12 @@ describe("e2b.transport", function()
   end)
 
   it("returns an end-of-stream error and a non-200 answer as end_info", function()
-    local s = T:stream({ method = "POST", url = echo.url .. "/connect",
+    local s = connect.stream(T, { method = "POST", url = echo.url .. "/connect",
       body = stream_body({ messages = {}, ["end"] = { error = { code = "deadline_exceeded", message = "ctx" } } }) })
     local m, info = s:next()
     assert.is_nil(m)
     assert.equal("deadline_exceeded", info.error.code)
-    s = T:stream({ method = "POST", url = echo.url .. "/status/502" })
+    s = connect.stream(T, { method = "POST", url = echo.url .. "/status/502" })
     m, info = s:next()
     assert.is_nil(m)
     assert.same({ http_status = 502, body = "status 502" }, info)
@@ -96,19 +97,19 @@ describe("e2b.transport", function()
 
   it("raises for broken streams: malformed, dropped, missing end, wrong content type", function()
     local e = raises(function()
-      local s = T:stream({ method = "POST", url = echo.url .. "/connect",
+      local s = connect.stream(T, { method = "POST", url = echo.url .. "/connect",
         body = stream_body({ messages = { { a = 1 } }, ["end"] = json.null, raw = "010000000178" }) })
       assert.equal(1, s:next().a)   -- messages before the bad envelope are delivered
       s:next()
     end)
     assert.equal("malformed", e.kind)
     e = raises(function()
-      local s = T:stream({ method = "POST", url = echo.url .. "/drop?ct=application/connect%2Bjson&after=3" })
+      local s = connect.stream(T, { method = "POST", url = echo.url .. "/drop?ct=application/connect%2Bjson&after=3" })
       s:next()
     end)
     assert.equal("dropped", e.kind)
     e = raises(function()
-      local s = T:stream({ method = "POST", url = echo.url .. "/connect",
+      local s = connect.stream(T, { method = "POST", url = echo.url .. "/connect",
         body = stream_body({ messages = { { a = 1 } }, ["end"] = json.null }) })
       s:next()
       s:next()
@@ -116,20 +117,20 @@ describe("e2b.transport", function()
     assert.equal("protocol", e.kind)
     assert.matches("end%-of%-stream", e.message)
     e = raises(function()
-      T:stream({ method = "POST", url = echo.url .. "/connect",
+      connect.stream(T, { method = "POST", url = echo.url .. "/connect",
                  body = stream_body({ messages = {}, ["end"] = {}, ct = "text/plain" }) }):next()
     end)
     assert.equal("protocol", e.kind)
   end)
 
   it("bounds the handshake with timeout and the whole stream with stream_timeout", function()
-    local s = T:stream({ method = "POST", url = echo.url .. "/hang", timeout = 0.3 })
+    local s = connect.stream(T, { method = "POST", url = echo.url .. "/hang", timeout = 0.3 })
     local t0 = require("e2b.core").now_ms()
     local e = raises(function() s:next() end)
     assert.is_true(errors.is(e, errors.TimeoutError))
     assert.is_true(require("e2b.core").now_ms() - t0 < 2000)
     -- first message arrives at once, then nothing: the handshake is over, stream_timeout ends it
-    s = T:stream({ method = "POST", url = echo.url .. "/connect", timeout = 5, stream_timeout = 0.5,
+    s = connect.stream(T, { method = "POST", url = echo.url .. "/connect", timeout = 5, stream_timeout = 0.5,
       body = stream_body({ messages = { { a = 1 }, { b = 2 } }, ["end"] = {}, chunk = 12, delay = 3000 }) })
     assert.equal(1, s:next().a)
     e = raises(function() s:next() end)
@@ -139,7 +140,7 @@ describe("e2b.transport", function()
   it("interleaves a background stream with unary calls on one client", function()
     local msgs = {}
     for i = 1, 5 do msgs[i] = { i = i } end
-    local s = T:stream({ method = "POST", url = echo.url .. "/connect",
+    local s = connect.stream(T, { method = "POST", url = echo.url .. "/connect",
       body = stream_body({ messages = msgs, ["end"] = {}, chunk = 12, delay = 100 }) })
     local seen = {}
     for i = 1, 5 do
@@ -155,7 +156,7 @@ describe("e2b.transport", function()
   end)
 
   it("close cancels a stream", function()
-    local s = T:stream({ method = "POST", url = echo.url .. "/hang" })
+    local s = connect.stream(T, { method = "POST", url = echo.url .. "/hang" })
     s:close()
     s:close()
     local m, info = s:next()

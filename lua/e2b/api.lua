@@ -10,13 +10,13 @@
 ---@class e2b.api
 local api = {}
 
--- One JSON codec for the SDK (transport.json: a private lua-cjson instance).
-local json = require("e2b.transport").json
+local json = require("e2b.json")
 local errors = require("e2b.errors")
 local config = require("e2b.config")
-local VERSION = require("e2b.version")
+local transport = require("e2b.transport")
+local core = require("e2b.core")   -- the clock (now_ms) only
+local VERSION = require("e2b.version").SDK
 
-api.json = json
 
 local function lang_version()
   if type(jit) == "table" and jit.version then return jit.version end
@@ -75,36 +75,7 @@ local function body_code(res)
   return res.status
 end
 
--- Raise for a failed answer about one sandbox: body code 404 is SandboxNotFoundError(not_found),
--- anything else maps through api.error_for (§3.1).
-local function raise_for(res, not_found)
-  if body_code(res) == 404 then
-    errors.SandboxNotFoundError:raise(not_found, { status = res.status })
-  end
-  error(api.error_for(res), 0)
-end
-
 api.DEFAULT_MAX_RETRIES = 2
-
---- Wait `seconds` before a retry. With e2b.async loaded its sleep is used, so a task waiting here
---- lets the others run; otherwise this blocks (stepping requests in flight, their news kept).
----@param t table  the transport
----@param seconds number
-function api.sleep(t, seconds)
-  local async = package.loaded["e2b.async"]
-  if type(async) == "table" and async.sleep then return async.sleep(seconds) end
-  local core = require("e2b.core")
-  local deadline = core.now_ms() + seconds * 1000
-  while true do
-    local left = deadline - core.now_ms()
-    if left <= 0 then return end
-    if t.client and t.client:active() > 0 then
-      t:deliver(t.client:step(math.min(left, 1000)))
-    else
-      core.sleep_ms(math.floor(left))
-    end
-  end
-end
 
 --- Seconds to wait before retrying `res`, or nil when it must not be retried: 429 with a
 --- Retry-After (delta seconds), or 502/503 on a GET (Retry-After, else 0.5 s doubling per attempt).
@@ -135,14 +106,10 @@ end
 function api.call(cfg, method, path, body, timeout)
   config.require_api_key(cfg)
   timeout = timeout or cfg.request_timeout
-  local t = config.transport(cfg)
+  local t = transport.shared(cfg)
   local max = cfg.max_retries or api.DEFAULT_MAX_RETRIES
-  local started, core = os.time(), nil
-  if t.client then core = require("e2b.core") started = core.now_ms() / 1000 end
-  local function elapsed()
-    if core then return core.now_ms() / 1000 - started end
-    return os.time() - started
-  end
+  local started = core.now_ms()
+  local function elapsed() return (core.now_ms() - started) / 1000 end
   local attempt = 0
   while true do
     local left = timeout
@@ -159,13 +126,18 @@ function api.call(cfg, method, path, body, timeout)
     if not delay or (timeout > 0 and elapsed() + delay >= timeout) then
       return res, decode(res.body)
     end
-    api.sleep(t, delay)
+    t:sleep(delay)
   end
 end
 
 local function ok(res) return res.status >= 200 and res.status < 300 end
 
 local function seg(id) return config.escape(id) end
+
+--- A path segment, percent-encoded (ids, names).
+---@param v string
+---@return string
+api.segment = seg
 
 local function check_id(fname, id)
   if type(id) ~= "string" or id == "" then
@@ -181,14 +153,64 @@ local function expect_object(data, what)
   return data
 end
 
+---@class e2b.api.RequestOpts
+---@field body table?                 sent as JSON
+---@field query table?                array of { name, value } pairs (nil values skipped)
+---@field timeout number?             seconds (default cfg.request_timeout)
+---@field what string?                the call's name in "Unexpected response from the API for <what>"
+---@field expect "object"|"array"|nil the shape a 2xx answer's JSON must have
+---@field ok any                      returned for a 2xx answer instead of its JSON
+---@field codes table<integer, any>?  a failed answer's result by its code (the JSON body's `code`,
+---                                   else the status): a function is called with the answer (it
+---                                   may raise), any other value is returned
+---@field not_found string?           code 404 raises SandboxNotFoundError with this message
+
+--- One REST call, answered: send it (api.call: retries, timeouts), return the decoded JSON of a
+--- 2xx answer (checked against `o.expect`), map a failed one through `o.codes` / `o.not_found`,
+--- else raise api.error_for's error. Returns the result and the raw answer.
+---
+--- ```lua
+--- local data = api.request(cfg, "GET", "/templates/" .. api.segment(id),
+---   { what = "get_template", expect = "object", codes = { [404] = function() errors.NotFoundError:raise("no " .. id) end } })
+--- ```
+---@param cfg e2b.Config
+---@param method string
+---@param path string
+---@param o e2b.api.RequestOpts?
+---@return any result, table res
+function api.request(cfg, method, path, o)
+  o = o or {}
+  if o.query then
+    local qs = config.query(o.query)
+    if qs ~= "" then path = path .. "?" .. qs end
+  end
+  local res, data = api.call(cfg, method, path, o.body, o.timeout)
+  if ok(res) then
+    if o.ok ~= nil then return o.ok, res end
+    if o.expect == "object" then expect_object(data, o.what or path) end
+    if o.expect == "array" and type(data) ~= "table" then
+      errors.SandboxError:raise("Unexpected response from the API for " .. (o.what or path) .. ": not a JSON array")
+    end
+    return data, res
+  end
+  local code = body_code(res)
+  local case = o.codes and o.codes[code]
+  if case ~= nil then
+    if type(case) == "function" then return case(res), res end
+    return case, res
+  end
+  if o.not_found and code == 404 then
+    errors.SandboxNotFoundError:raise(o.not_found, { status = res.status })
+  end
+  error(api.error_for(res), 0)
+end
+
 --- `POST /sandboxes` with a NewSandbox body. Returns the Sandbox JSON (sandboxID, envdVersion, …).
 ---@param cfg e2b.Config
 ---@param body table
 ---@return table
 function api.create(cfg, body)
-  local res, data = api.call(cfg, "POST", "/sandboxes", body)
-  if not ok(res) then error(api.error_for(res), 0) end
-  return expect_object(data, "create")
+  return (api.request(cfg, "POST", "/sandboxes", { body = body, what = "create", expect = "object" }))
 end
 
 --- `POST /sandboxes/{id}/connect`: resume or attach. 404 → SandboxNotFoundError.
@@ -198,9 +220,8 @@ end
 ---@return table
 function api.connect(cfg, id, timeout)
   check_id("Sandbox.connect", id)
-  local res, data = api.call(cfg, "POST", "/sandboxes/" .. seg(id) .. "/connect", { timeout = timeout })
-  if not ok(res) then raise_for(res, "Paused sandbox " .. id .. " not found") end
-  return expect_object(data, "connect")
+  return (api.request(cfg, "POST", "/sandboxes/" .. seg(id) .. "/connect", { body = { timeout = timeout },
+    what = "connect", expect = "object", not_found = "Paused sandbox " .. id .. " not found" }))
 end
 
 --- `DELETE /sandboxes/{id}`: true when killed, false when it did not exist.
@@ -209,10 +230,7 @@ end
 ---@return boolean
 function api.kill(cfg, id)
   check_id("Sandbox.kill", id)
-  local res = api.call(cfg, "DELETE", "/sandboxes/" .. seg(id))
-  if ok(res) then return true end
-  if body_code(res) == 404 then return false end
-  error(api.error_for(res), 0)
+  return (api.request(cfg, "DELETE", "/sandboxes/" .. seg(id), { ok = true, codes = { [404] = false } }))
 end
 
 --- `GET /sandboxes/{id}` → SandboxDetail JSON. 404 → SandboxNotFoundError.
@@ -221,9 +239,8 @@ end
 ---@return table
 function api.get_info(cfg, id)
   check_id("Sandbox.get_info", id)
-  local res, data = api.call(cfg, "GET", "/sandboxes/" .. seg(id))
-  if not ok(res) then raise_for(res, "Sandbox " .. id .. " not found") end
-  return expect_object(data, "get_info")
+  return (api.request(cfg, "GET", "/sandboxes/" .. seg(id), { what = "get_info", expect = "object",
+    not_found = "Sandbox " .. id .. " not found" }))
 end
 
 --- `POST /sandboxes/{id}/timeout`. 404 → SandboxNotFoundError.
@@ -232,9 +249,8 @@ end
 ---@param timeout integer seconds
 function api.set_timeout(cfg, id, timeout)
   check_id("Sandbox.set_timeout", id)
-  local res = api.call(cfg, "POST", "/sandboxes/" .. seg(id) .. "/timeout", { timeout = timeout })
-  if ok(res) then return end
-  raise_for(res, "Sandbox " .. id .. " not found")
+  api.request(cfg, "POST", "/sandboxes/" .. seg(id) .. "/timeout", { body = { timeout = timeout }, ok = true,
+    not_found = "Sandbox " .. id .. " not found" })
 end
 
 --- `PUT /sandboxes/{id}/network`: replaces the sandbox's egress rules. 404 → SandboxNotFoundError.
@@ -243,9 +259,8 @@ end
 ---@param body table SandboxNetworkUpdateConfig (allowOut, denyOut, allow_internet_access, rules, egressProxy)
 function api.update_network(cfg, id, body)
   check_id("Sandbox.update_network", id)
-  local res = api.call(cfg, "PUT", "/sandboxes/" .. seg(id) .. "/network", body)
-  if ok(res) then return end
-  raise_for(res, "Sandbox " .. id .. " not found")
+  api.request(cfg, "PUT", "/sandboxes/" .. seg(id) .. "/network", { body = body, ok = true,
+    not_found = "Sandbox " .. id .. " not found" })
 end
 
 --- `POST /sandboxes/{id}/pause` `{"memory": keep_memory}`: true when paused, false when it already
@@ -256,10 +271,8 @@ end
 ---@return boolean
 function api.pause(cfg, id, keep_memory)
   check_id("Sandbox.pause", id)
-  local res = api.call(cfg, "POST", "/sandboxes/" .. seg(id) .. "/pause", { memory = keep_memory })
-  if ok(res) then return true end
-  if body_code(res) == 409 then return false end
-  raise_for(res, "Sandbox " .. id .. " not found")
+  return (api.request(cfg, "POST", "/sandboxes/" .. seg(id) .. "/pause", { body = { memory = keep_memory },
+    ok = true, codes = { [409] = false }, not_found = "Sandbox " .. id .. " not found" }))
 end
 
 --- `GET /sandboxes/{id}/metrics?start=&end=` (unix seconds) → SandboxMetric array.
@@ -270,14 +283,9 @@ end
 ---@return table[]
 function api.metrics(cfg, id, start_s, end_s)
   check_id("Sandbox.get_metrics", id)
-  local qs = config.query({ { "start", start_s and ("%d"):format(start_s) },
-                            { "end", end_s and ("%d"):format(end_s) } })
-  local res, data = api.call(cfg, "GET", "/sandboxes/" .. seg(id) .. "/metrics" .. (qs ~= "" and "?" .. qs or ""))
-  if not ok(res) then raise_for(res, "Sandbox " .. id .. " not found") end
-  if type(data) ~= "table" then
-    errors.SandboxError:raise("Unexpected response from the API for metrics: not a JSON array")
-  end
-  return data
+  return (api.request(cfg, "GET", "/sandboxes/" .. seg(id) .. "/metrics", {
+    query = { { "start", start_s and ("%d"):format(start_s) }, { "end", end_s and ("%d"):format(end_s) } },
+    what = "metrics", expect = "array", not_found = "Sandbox " .. id .. " not found" }))
 end
 
 --- `GET /v2/sandboxes/{id}/logs` with `q` = { cursor (unix ms), limit, direction, level, search }
@@ -288,11 +296,10 @@ end
 ---@return table[]
 function api.logs(cfg, id, q)
   check_id("Sandbox.get_logs", id)
-  local qs = config.query({ { "cursor", q.cursor and ("%d"):format(q.cursor) },
-    { "limit", q.limit and ("%d"):format(q.limit) }, { "direction", q.direction }, { "level", q.level },
-    { "search", q.search } })
-  local res, data = api.call(cfg, "GET", "/v2/sandboxes/" .. seg(id) .. "/logs" .. (qs ~= "" and "?" .. qs or ""))
-  if not ok(res) then raise_for(res, "Sandbox " .. id .. " not found") end
+  local data = api.request(cfg, "GET", "/v2/sandboxes/" .. seg(id) .. "/logs", {
+    query = { { "cursor", q.cursor and ("%d"):format(q.cursor) }, { "limit", q.limit and ("%d"):format(q.limit) },
+              { "direction", q.direction }, { "level", q.level }, { "search", q.search } },
+    not_found = "Sandbox " .. id .. " not found" })
   if type(data) ~= "table" or type(data.logs) ~= "table" then
     errors.SandboxError:raise("Unexpected response from the API for logs: no 'logs' array")
   end
@@ -324,12 +331,7 @@ function api.list_page(cfg, q)
   if q.state and #q.state > 0 then params[#params + 1] = { "state", table.concat(q.state, ",") } end
   if q.limit then params[#params + 1] = { "limit", ("%d"):format(q.limit) } end
   if q.next_token then params[#params + 1] = { "nextToken", q.next_token } end
-  local qs = config.query(params)
-  local res, data = api.call(cfg, "GET", "/v2/sandboxes" .. (qs ~= "" and ("?" .. qs) or ""))
-  if not ok(res) then error(api.error_for(res), 0) end
-  if type(data) ~= "table" then
-    errors.SandboxError:raise("Unexpected response from the API for list: not a JSON array")
-  end
+  local data, res = api.request(cfg, "GET", "/v2/sandboxes", { query = params, what = "list", expect = "array" })
   local token = res.headers and res.headers["x-next-token"]
   if token == "" then token = nil end
   return data, token

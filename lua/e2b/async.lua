@@ -17,10 +17,10 @@
 local core = require("e2b.core")
 local transport = require("e2b.transport")
 local errors = require("e2b.errors")
+local compat = require("e2b.compat")
 
 local async = {}
-local unpack = table.unpack or unpack
-local function pack(...) return { n = select("#", ...), ... } end
+local unpack, pack = compat.unpack, compat.pack
 
 local YIELD = {}                       -- marker: a yield by the scheduler, not by user code
 local tasks = setmetatable({}, { __mode = "k" })   -- coroutine -> task
@@ -204,22 +204,16 @@ local function drive(done, deadline, self_task, extra_T)
   end
 end
 
+-- The task running now: the running coroutine's, or (inside a compat.pcall) its caller's.
 local function current()
-  local co = coroutine.running()
+  local co = compat.root(coroutine.running())
   return co and tasks[co] or nil
 end
 
 -- PUC 5.1 has no isyieldable: any C frame (pcall, sort, gsub…) below us blocks a yield.
 local function can_yield()
-  if coroutine.isyieldable then return coroutine.isyieldable() end
-  if _VERSION ~= "Lua 5.1" then return true end
-  local level = 3
-  while true do
-    local info = debug.getinfo(level, "S")
-    if not info then return true end
-    if info.what == "C" then return false end
-    level = level + 1
-  end
+  local ok = compat.can_yield(4)   -- level 4: the caller of the function asking (no tail call)
+  return ok
 end
 
 -- Suspend the current task until woken (by news, deadline or another task): the value it was
@@ -245,6 +239,7 @@ function async.waiter(T, req, deadline)
   end
   if live == 0 and not async.driver then return T:block(req, deadline) end
   local function done()
+    if req == nil then return false end   -- a sleep: only the deadline ends it
     if T.news[req] then T.news[req] = nil return true end
     local st = req:state()
     return st == "done" or st == "failed" or st == "closed"
@@ -261,19 +256,33 @@ function async.waiter(T, req, deadline)
     ok, res = pcall(drive, done, deadline, task, T)
   end
   if not ok then
-    if task and task.canceled then req:close() end
+    if task and task.canceled and req then req:close() end
     error(res, 0)
   end
   return res
 end
-transport.waiter = async.waiter
 --- The transport's on_request hook: a request started inside a task belongs to it (closed if
 --- the task fails or is canceled).
 function async.on_request(req)
   local task = current()
   if task then task.reqs[req] = true end
 end
-transport.on_request = async.on_request
+
+-- Until a task exists or a driver is set, the transport's own blocking wait is exactly what this
+-- scheduler would do; from then on every transport waits through it.
+local installed = false
+local function install()
+  if installed then return end
+  installed = true
+  transport.set_waiter(async.waiter, async.on_request)
+end
+
+--- Install a host driver (see e2b.async.driver; adapters/luv.lua does), or remove it with nil.
+---@param driver e2b.async.driver?
+function async.set_driver(driver)
+  async.driver = driver
+  if driver then install() end
+end
 
 --- Start `fn(...)` as a task. It runs when the scheduler next turns: at the next wait of any
 --- task or of the caller (or, with a host adapter, on the host loop's next turn).
@@ -291,6 +300,7 @@ function async.spawn(fn, ...)
                         reqs = setmetatable({}, { __mode = "k" }) }, Task)
   tasks[co] = task
   live = live + 1
+  install()
   wake(task, nil)
   return task
 end
@@ -447,26 +457,8 @@ function async.yield()
   end
 end
 
---- pcall that tasks can yield through on PUC 5.1 too (5.2+/LuaJIT: plain pcall). Runs `fn` in
---- a child coroutine of the same task and passes its scheduler yields up.
-function async.pcall(fn, ...)
-  local me = current()
-  if not me or _VERSION ~= "Lua 5.1" or not can_yield() or type(fn) ~= "function" then
-    return pcall(fn, ...)
-  end
-  local args = pack(...)
-  local co = coroutine.create(function() return fn(unpack(args, 1, args.n)) end)
-  tasks[co] = me
-  local value
-  while true do
-    local res = pack(coroutine.resume(co, value))
-    if coroutine.status(co) == "dead" then
-      tasks[co] = nil
-      return unpack(res, 1, res.n)
-    end
-    value = coroutine.yield(res[2])     -- YIELD (scheduler) or a user's plain yield
-  end
-end
+--- pcall that tasks can yield through on PUC 5.1 too: `e2b.compat.pcall` (kept here for users).
+async.pcall = compat.pcall
 
 --- Run `fn(...)` as a task and wait for it: its results, or its error raised.
 function async.run(fn, ...)

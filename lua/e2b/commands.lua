@@ -16,11 +16,12 @@ local Commands = {}
 Commands.__index = Commands
 
 local errors = require("e2b.errors")
--- Waits happen inside these pcalls: async.pcall lets a task yield through them on PUC 5.1 too.
-local pcall = require("e2b.async").pcall
+local version = require("e2b.version")
+-- Waits happen inside these pcalls: compat.pcall lets a task yield through them on PUC 5.1 too.
+local pcall = require("e2b.compat").pcall
 local options = require("e2b.options")
 local envd = require("e2b.envd")
-local core = require("e2b.core")   -- the clock (now_ms) only
+local stream = require("e2b.stream")
 
 local DEFAULT_TIMEOUT = 60
 
@@ -80,10 +81,9 @@ function Handle.__tostring(self)
   return ("e2b.CommandHandle(pid=%d)"):format(self.pid)
 end
 
--- `o.deadline`: core.now_ms() value after which a kill by signal is the stream timeout's doing.
-local function new_handle(commands, stream, pid, o)
+local function new_handle(commands, s, pid, o)
   return setmetatable({
-    pid = pid, _commands = commands, _stream = stream, _deadline = o.deadline,
+    pid = pid, _commands = commands, _stream = s,
     _out = {}, _err = {}, _carry = { stdout = "", stderr = "" },
     _on = { stdout = o.on_stdout, stderr = o.on_stderr, pty = o.on_pty },
   }, Handle)
@@ -142,17 +142,6 @@ local function decode_event(self, msg)
   return nil   -- start (again), keepalive: nothing for us
 end
 
--- A kill at or after the stream deadline is the timeout (envd kills the process when it ends);
--- the stream's own deadline error and the `end` event race, so both read as TimeoutError.
-function Handle:_past_deadline()
-  return self._deadline ~= nil and core.now_ms() >= self._deadline
-end
-
--- The error for a stream that outlived its `timeout`, whichever side noticed first.
-local function deadline_error()
-  return envd.rpc_error("deadline_exceeded", "context deadline exceeded")
-end
-
 --- The next event (stdout/stderr/pty data in arrival order, then one "exit"), or nil at the end.
 --- Output callbacks are called as events pass. Failures raise with the partial output on the
 --- error (`err.stdout`, `err.stderr`).
@@ -168,10 +157,7 @@ function Handle:_step()
     end)
     if not ok then
       if self._end then self._finished = true return nil end   -- the result is already known
-      if errors.is(ev, errors.TimeoutError) and ev.kind == "timeout" and self:_past_deadline() then
-        ev = deadline_error()   -- the client's copy of the stream deadline fired first
-      end
-      self:_fail(ev)
+      self:_fail(ev)   -- the stream's deadline already reads as deadline_exceeded (e2b.stream)
     end
     if ev == false then
       self._finished = true
@@ -181,7 +167,8 @@ function Handle:_step()
     elseif ev ~= true then
       if ev.type == "exit" then
         self:_flush()
-        if ev.exit_code == -1 and self:_past_deadline() then self:_fail(deadline_error()) end
+        -- a kill at or after the deadline is the timeout (envd kills the process when it ends)
+        if ev.exit_code == -1 and self._stream:past_deadline() then self:_fail(stream.deadline_error()) end
         self._end = ev
       else
         self:_deliver(ev.type, ev.data)
@@ -208,14 +195,16 @@ end
 ---@field on_stderr fun(data: string)?
 ---@field on_pty fun(data: string)?
 
+local WAIT = options.declare("CommandHandle:wait", { { "on_stdout", "callable" }, { "on_stderr", "callable" },
+  { "on_pty", "callable" } })
+
 --- Wait for the command to finish. Returns the result; raises CommandExitError on a non-zero
 --- exit, or the mapped stream error (TimeoutError when `timeout` elapsed, …) carrying the
 --- output received so far.
 ---@param opts e2b.WaitOpts?
 ---@return e2b.CommandResult
 function Handle:wait(opts)
-  local o = options.check("CommandHandle:wait", opts, {
-    on_stdout = "callable", on_stderr = "callable", on_pty = "callable" })
+  local o = WAIT:check(opts)
   for _, k in ipairs({ "stdout", "stderr", "pty" }) do
     if o["on_" .. k] then self._on[k] = o["on_" .. k] end
   end
@@ -261,44 +250,42 @@ function Handle:close_stdin()
   return self._commands:close_stdin(self.pid)
 end
 
---- Open a Start/Connect stream and read its first message, which must be the `start` event.
+local function start_event(msg)
+  local start = type(msg.event) == "table" and msg.event.start
+  return type(start) == "table" and start or nil
+end
+
+local function open_error(err)
+  if errors.is(err) and err.code == "unavailable" then
+    return errors.SandboxNotFoundError:new("Sandbox is probably not running anymore", { code = "unavailable" })
+  end
+  return err
+end
+
+--- Open a Start/Connect stream (e2b.stream: its first message must be the `start` event).
 --- `o`: user, timeout (stream, default 60), request_timeout (handshake), on_stdout/on_stderr/on_pty.
 --- Shared with pty.lua. `commands` is what the handle's kill/send_stdin go through.
 ---@return e2b.CommandHandle
 function Commands.open_handle(client, commands, method, req, o)
   local timeout = o.timeout == nil and DEFAULT_TIMEOUT or o.timeout
-  local stream = client:stream(method, req, {
+  local source = client:stream(method, req, {
     user = o.user, timeout = timeout, request_timeout = o.request_timeout,
   })
-  local started = core.now_ms()
-  local ok, first = pcall(stream.next, stream)
-  if not ok then
-    stream:close()
-    if errors.is(first) and first.code == "unavailable" then
-      errors.SandboxNotFoundError:raise("Sandbox is probably not running anymore", { code = "unavailable" })
-    end
-    error(first, 0)
-  end
-  local start = type(first) == "table" and type(first.event) == "table" and first.event.start
-  if type(start) ~= "table" then
-    stream:close()
-    errors.SandboxError:raise("Failed to start process: expected start event")
-  end
-  local h = new_handle(commands, stream, int(start.pid) or 0, {
-    on_stdout = o.on_stdout, on_stderr = o.on_stderr, on_pty = o.on_pty,
-    deadline = timeout > 0 and started + timeout * 1000 or nil })
-  return h
+  local s = stream.open(source, { timeout = timeout, start = start_event, open_error = open_error,
+    start_error = "Failed to start process: expected start event" })
+  return new_handle(commands, s, int(s.start.pid) or 0, {
+    on_stdout = o.on_stdout, on_stderr = o.on_stderr, on_pty = o.on_pty })
 end
 
 local function open(self, method, req, o)
   return Commands.open_handle(self._envd, self, method, req, o)
 end
 
-local RUN_SPEC = {
-  background = "boolean", envs = "table", cwd = "string", user = "string", timeout = "number",
-  request_timeout = "number", on_stdout = "callable", on_stderr = "callable", stdin = "boolean",
-  tag = "string",
-}
+local RUN = options.declare("commands:run", {
+  { "background", "boolean" }, { "envs", "string_map" }, { "cwd", "string" }, { "user", "string" },
+  { "timeout", "seconds", DEFAULT_TIMEOUT }, { "request_timeout", "seconds" }, { "on_stdout", "callable" },
+  { "on_stderr", "callable" }, { "stdin", "boolean" }, { "tag", "string" },
+})
 
 ---@class e2b.RunOpts
 ---@field background boolean?      return a handle right after start instead of waiting
@@ -318,11 +305,8 @@ local RUN_SPEC = {
 ---@param opts e2b.RunOpts?
 ---@return e2b.CommandResult|e2b.CommandHandle
 function Commands:run(cmd, opts)
-  options.arg("commands:run", "cmd", cmd, "string")
-  local o = options.check("commands:run", opts, RUN_SPEC)
-  options.string_map("commands:run", "envs", o.envs)
-  options.seconds("commands:run", "timeout", o.timeout)
-  options.seconds("commands:run", "request_timeout", o.request_timeout)
+  RUN:arg("cmd", cmd, "string")
+  local o = RUN:check(opts)
   local process = { cmd = "/bin/bash", args = { "-l", "-c", cmd } }
   if o.envs and next(o.envs) then process.envs = o.envs end
   if o.cwd then process.cwd = o.cwd end
@@ -344,17 +328,17 @@ local function selector(fname, which)
 end
 Commands._selector = selector
 
+local CONNECT = options.declare("commands:connect", { { "timeout", "seconds", DEFAULT_TIMEOUT },
+  { "request_timeout", "seconds" }, { "on_stdout", "callable" }, { "on_stderr", "callable" } })
+
 --- Attach to a running process (its output from now on), by pid or `{ tag = "…" }`.
 --- Returns a CommandHandle. `timeout` bounds the new stream (default 60, 0 = none).
 ---@param pid integer|{ tag: string }
 ---@param opts { timeout: number?, request_timeout: number?, on_stdout: function?, on_stderr: function? }?
 ---@return e2b.CommandHandle
 function Commands:connect(pid, opts)
-  local sel = selector("commands:connect", pid)
-  local o = options.check("commands:connect", opts, {
-    timeout = "number", request_timeout = "number", on_stdout = "callable", on_stderr = "callable" })
-  options.seconds("commands:connect", "timeout", o.timeout)
-  options.seconds("commands:connect", "request_timeout", o.request_timeout)
+  local sel = selector(CONNECT.name, pid)
+  local o = CONNECT:check(opts)
   return open(self, "process.Process/Connect", { process = sel }, o)
 end
 
@@ -366,11 +350,19 @@ end
 ---@field envs table<string,string>
 ---@field cwd string?
 
+-- The calls that take nothing but a request timeout.
+local PLAIN = { { "request_timeout", "number" } }
+local LIST = options.declare("commands:list", PLAIN)
+local KILL = options.declare("commands:kill", PLAIN)
+local CLOSE_STDIN = options.declare("commands:close_stdin", PLAIN)
+local SEND_STDIN = options.declare("commands:send_stdin", PLAIN)
+Commands.PLAIN = PLAIN
+
 --- Running processes of the sandbox.
 ---@param opts { request_timeout: number? }?
 ---@return e2b.ProcessInfo[]
 function Commands:list(opts)
-  local o = options.check("commands:list", opts, { request_timeout = "number" })
+  local o = LIST:check(opts)
   local res = self._envd:unary("process.Process/List", {}, { request_timeout = o.request_timeout })
   local out = {}
   for _, p in ipairs(res.processes or {}) do
@@ -386,8 +378,8 @@ end
 ---@param opts { request_timeout: number? }?
 ---@return boolean
 function Commands:kill(pid, opts)
-  options.pid("commands:kill", pid)
-  local o = options.check("commands:kill", opts, { request_timeout = "number" })
+  KILL:pid(pid)
+  local o = KILL:check(opts)
   local ok, err = pcall(self._envd.unary, self._envd, "process.Process/SendSignal",
     { process = { pid = pid }, signal = "SIGNAL_SIGKILL" }, { request_timeout = o.request_timeout })
   if ok then return true end
@@ -400,20 +392,20 @@ end
 ---@param data string
 ---@param opts { request_timeout: number? }?
 function Commands:send_stdin(pid, data, opts)
-  Commands.send_input(self._envd, "commands:send_stdin", pid, "stdin", data, opts)
+  Commands.send_input(self._envd, SEND_STDIN, pid, "stdin", data, opts)
 end
 
 --- SendInput for commands and PTYs: `data` to process `pid`'s `which` ("stdin" or "pty").
 ---@param client table   the sandbox's envd client
----@param fname string   the public function's name, for argument errors
+---@param call e2b.options.Decl  the public call's declaration (options.declare(name, Commands.PLAIN))
 ---@param pid integer
 ---@param which "stdin"|"pty"
 ---@param data string
 ---@param opts { request_timeout: number? }?
-function Commands.send_input(client, fname, pid, which, data, opts)
-  options.pid(fname, pid)
-  options.arg(fname, "data", data, "string")
-  local o = options.check(fname, opts, { request_timeout = "number" })
+function Commands.send_input(client, call, pid, which, data, opts)
+  call:pid(pid)
+  call:arg("data", data, "string")
+  local o = call:check(opts)
   client:unary("process.Process/SendInput",
     { process = { pid = pid }, input = { [which] = envd.b64encode(data) } }, { request_timeout = o.request_timeout })
 end
@@ -422,9 +414,9 @@ end
 ---@param pid integer
 ---@param opts { request_timeout: number? }?
 function Commands:close_stdin(pid, opts)
-  options.pid("commands:close_stdin", pid)
-  local o = options.check("commands:close_stdin", opts, { request_timeout = "number" })
-  if envd.compare_versions(self._envd.envd_version, "0.5.2") < 0 then
+  CLOSE_STDIN:pid(pid)
+  local o = CLOSE_STDIN:check(opts)
+  if version.compare(self._envd.envd_version, "0.5.2") < 0 then
     errors.SandboxError:raise("Closing stdin is not supported by this sandbox's envd (" ..
       self._envd.envd_version .. "); rebuild the template")
   end

@@ -24,7 +24,7 @@ local config = {}
 
 local errors = require("e2b.errors")
 local options = require("e2b.options")
-local VERSION = require("e2b.version")
+local VERSION = require("e2b.version").SDK
 
 config.ENVD_PORT = 49983
 config.DEFAULT_DOMAIN = "e2b.app"
@@ -51,22 +51,61 @@ local SHARED_HOST_DOMAINS = { ["e2b.app"] = true, ["e2b.dev"] = true, ["e2b.pro"
 ---@field validate_api_key boolean?
 ---@field max_retries integer?     retries of REST calls answered 429 (or 502/503 on GET); default 2
 
---- The connection options every top-level call accepts (merge them into a call's own spec).
+--- The connection options every top-level call accepts, declared once (see options.declare).
 --- `_transport` injects a transport object (specs use a fake one; see spec/support/fake_transport.lua).
-config.SPEC = {
-  api_key = "string", domain = "string", api_url = "string", sandbox_url = "string",
-  debug = "boolean", request_timeout = "number", headers = "table", proxy = "string",
-  ca_file = "string", validate_api_key = "boolean", max_retries = "integer", _transport = "table",
+config.CONNECTION = {
+  { "api_key", "string" }, { "domain", "string" }, { "api_url", "string" }, { "sandbox_url", "string" },
+  { "debug", "boolean" }, { "request_timeout", "seconds" }, { "headers", "string_map" },
+  { "proxy", "string" }, { "ca_file", "string" }, { "validate_api_key", "boolean" },
+  { "max_retries", "integer" }, { "_transport", "table" },
 }
 
---- A spec made of config.SPEC plus `extra`.
----@param extra table<string, string|string[]>
----@return table
-function config.spec(extra)
-  local s = {}
-  for k, v in pairs(config.SPEC) do s[k] = v end
-  for k, v in pairs(extra or {}) do s[k] = v end
-  return s
+-- What a call on an object that already holds its connection (`sbx:kill(opts)`) accepts besides
+-- its own options: the request timeout of this call.
+local PER_CALL = { { "request_timeout", "seconds" } }
+
+--- Declare a top-level call: its own `fields` (as for options.declare) plus the connection
+--- options. `method_name` is the name of the same call made on an object that already holds a
+--- connection (default: `name`); that form accepts the call's own options and `request_timeout`.
+---
+--- ```lua
+--- local LIST = config.declare("Template.list", { { "limit", "integer", 100 } })
+--- function Template.list(opts)
+---   local o, cfg = config.call(LIST, opts)        -- checked options, resolved connection
+---   local res, data = api.call(cfg, "GET", "/templates?limit=" .. o.limit)
+--- end
+--- ```
+---@param name string
+---@param fields table[]?
+---@param method_name string?
+---@return e2b.options.Decl
+function config.declare(name, fields, method_name)
+  local decl = options.declare(name, fields or {}, config.CONNECTION)
+  decl.method = options.declare(method_name or name, fields or {}, PER_CALL)
+  return decl
+end
+
+--- The one way a call resolves its connection: check `opts` against `decl` (from config.declare)
+--- and return the options and the config to use. Without `base`, the options may carry every
+--- connection option and the config is resolved from them and the environment
+--- (config.resolve); with `base` (the config of an object the call is made on, e.g. a sandbox's)
+--- only the call's own options and `request_timeout` are accepted, and the config is `base`
+--- (a copy with that request timeout when given: the object keeps its own setting).
+---@param decl e2b.options.Decl
+---@param opts table?
+---@param base e2b.Config?
+---@return table o, e2b.Config cfg
+function config.call(decl, opts, base)
+  if base == nil then
+    local o = decl:check(opts)
+    return o, config.resolve(decl.name, o)
+  end
+  local o = (decl.method or decl):check(opts)
+  if o.request_timeout == nil then return o, base end
+  local copy = {}
+  for k, v in pairs(base) do copy[k] = v end
+  copy.request_timeout = o.request_timeout
+  return o, copy
 end
 
 local function env_bool(name)
@@ -201,23 +240,6 @@ function config.query(pairs_)
     if p[2] ~= nil then out[#out + 1] = config.escape(p[1]) .. "=" .. config.escape(p[2]) end
   end
   return table.concat(out, "&")
-end
-
--- Shared transports, one per proxy and ca_file setting, so every sandbox reuses the same connections.
-local transports = {}
-
---- The transport to use for this config: the injected one, or a shared real one.
----@param cfg e2b.Config
----@return table
-function config.transport(cfg)
-  if cfg.transport then return cfg.transport end
-  local key = (cfg.proxy or "") .. "\0" .. (cfg.ca_file or "")
-  local t = transports[key]
-  if not t then
-    t = require("e2b.transport").new(cfg)
-    transports[key] = t
-  end
-  return t
 end
 
 return config

@@ -96,8 +96,7 @@ function M.start(opts)
   end
   os.remove(ready_file)
 
-  local json = require("cjson").new()
-  local info = json.decode(line)
+  local info = require("e2b.json").decode(line)
   local emu = setmetatable({
     api_url = info.api_url, sandbox_url = info.sandbox_url, api_key = info.api_key,
     control_url = info.control_url, network = info.network, pid = pid, log_file = log_file,

@@ -15,15 +15,17 @@
 ---@class e2b.envd
 local envd = {}
 
--- One JSON codec for the SDK (transport.json: a private lua-cjson instance).
-local json = require("e2b.transport").json
+local json = require("e2b.json")
+local map = require("e2b.envd.errors")
+local connect = require("e2b.connect")
+local version = require("e2b.version")
 local errors = require("e2b.errors")
--- Waits happen inside these pcalls: async.pcall lets a task yield through them on PUC 5.1 too.
-local pcall = require("e2b.async").pcall
+-- Waits happen inside these pcalls: compat.pcall lets a task yield through them on PUC 5.1 too.
+local pcall = require("e2b.compat").pcall
 local config = require("e2b.config")
+local transport = require("e2b.transport")
 local core = require("e2b.core")
 
-envd.json = json
 
 ---------------------------------------------------------------------------------------------------
 -- base64: Connect's JSON carries every byte of output as base64, so this is on the streaming hot
@@ -44,128 +46,6 @@ function envd.b64decode(s)
   local out = core.b64decode(s)
   if not out then errors.SandboxError:raise("envd sent invalid base64 data") end
   return out
-end
-
----------------------------------------------------------------------------------------------------
--- versions
-
---- Compare two dotted versions ("0.6.13"); returns -1, 0 or 1.
----@param a string
----@param b string
----@return integer
-function envd.compare_versions(a, b)
-  local pa, pb = {}, {}
-  for n in tostring(a):gmatch("%d+") do pa[#pa + 1] = tonumber(n) end
-  for n in tostring(b):gmatch("%d+") do pb[#pb + 1] = tonumber(n) end
-  for i = 1, math.max(#pa, #pb, 3) do
-    local x, y = pa[i] or 0, pb[i] or 0
-    if x ~= y then return x < y and -1 or 1 end
-  end
-  return 0
-end
-
----------------------------------------------------------------------------------------------------
--- error mapping
-
-local SANDBOX_TIMEOUT_HINT = ": This error is likely due to sandbox timeout. You can modify the sandbox " ..
-  "timeout by passing 'timeout' when creating the sandbox or calling ':set_timeout' on it."
-
---- Connect code a Connect client derives from a bare HTTP status (connect-es rules).
----@param status integer
----@return string
-function envd.code_from_status(status)
-  if status == 400 then return "internal"
-  elseif status == 401 then return "unauthenticated"
-  elseif status == 403 then return "permission_denied"
-  elseif status == 404 then return "unimplemented"
-  elseif status == 429 or status == 502 or status == 503 or status == 504 then return "unavailable" end
-  return "unknown"
-end
-
-local RPC = {
-  invalid_argument = function(m) return errors.InvalidArgumentError, m end,
-  unauthenticated = function(m) return errors.AuthenticationError, m end,
-  not_found = function(m) return errors.NotFoundError, m end,
-  resource_exhausted = function(m)
-    return errors.RateLimitError, m .. ": Rate limit exceeded, please try again later."
-  end,
-  unavailable = function(m) return errors.TimeoutError, m .. SANDBOX_TIMEOUT_HINT end,
-  canceled = function(m)
-    return errors.TimeoutError, m .. ": This error is likely due to exceeding 'request_timeout'. " ..
-      "You can pass the request timeout value as an option when making the request."
-  end,
-  deadline_exceeded = function(m)
-    return errors.TimeoutError, m .. ": This error is likely due to exceeding 'timeout' — the total " ..
-      "time a long running request (like command execution) can be active. It can be modified by " ..
-      "passing 'timeout' when making the request. Use 0 to disable the timeout."
-  end,
-}
-
---- The error for a Connect error (§4.5). `overrides` maps a code to a class used instead of the
---- default one (e.g. not_found → FileNotFoundError for filesystem calls).
----@param code string
----@param message string
----@param status integer?
----@param overrides table<string, table>?
----@return e2b.Error
-function envd.rpc_error(code, message, status, overrides)
-  message = message or ""
-  local fields = { code = code, status = status }
-  if overrides and overrides[code] then return overrides[code]:new(message, fields) end
-  local f = RPC[code]
-  if f then
-    local class, msg = f(message)
-    return class:new(msg, fields)
-  end
-  return errors.SandboxError:new(code .. ": " .. message, fields)
-end
-
-local HTTP = {
-  [400] = function(m) return errors.InvalidArgumentError, m end,
-  [401] = function(m) return errors.AuthenticationError, m end,
-  [404] = function(m) return errors.NotFoundError, m end,
-  [429] = function(m) return errors.RateLimitError, m .. ": The requests are being rate limited." end,
-  [502] = function(m) return errors.TimeoutError, m .. SANDBOX_TIMEOUT_HINT end,
-  [507] = function(m) return errors.NotEnoughSpaceError, m end,
-}
-
-local decode = json.try_decode
-
---- The error for a non-2xx envd HTTP answer (§5.5). `overrides` maps a status to a class.
----@param res table {status, body}
----@param overrides table<integer, table>?
----@return e2b.Error
-function envd.http_error(res, overrides)
-  local parsed = decode(res.body)
-  local message = type(parsed) == "table" and type(parsed.message) == "string" and parsed.message or nil
-  if not message or message == "" then
-    message = (res.body ~= nil and res.body ~= "") and res.body or ("HTTP " .. res.status)
-  end
-  local fields = { status = res.status }
-  if overrides and overrides[res.status] then return overrides[res.status]:new(message, fields) end
-  local f = HTTP[res.status]
-  if f then
-    local class, msg = f(message)
-    return class:new(msg, fields)
-  end
-  return errors.SandboxError:new(res.status .. ": " .. message, fields)
-end
-
---- The error for a non-200 unary RPC answer: a string `code` in the JSON body is the Connect code,
---- otherwise the code comes from the status; the body's `message` is kept.
----@param res table
----@param overrides table?
----@return e2b.Error
-function envd.unary_error(res, overrides)
-  local parsed = decode(res.body)
-  local code, message
-  if type(parsed) == "table" then
-    if type(parsed.code) == "string" then code = parsed.code end
-    if type(parsed.message) == "string" then message = parsed.message end
-  end
-  code = code or envd.code_from_status(res.status)
-  if not message then message = (res.body ~= nil and res.body ~= "") and res.body or ("HTTP " .. res.status) end
-  return envd.rpc_error(code, message, res.status, overrides)
 end
 
 ---------------------------------------------------------------------------------------------------
@@ -205,7 +85,7 @@ envd.DEFAULT_USER = "user"  -- only sent explicitly for envd < 0.4.0
 ---@param user string?
 ---@return string?
 function Client:user(user)
-  if user == nil and envd.compare_versions(self.envd_version, "0.4.0") < 0 then return envd.DEFAULT_USER end
+  if user == nil and version.compare(self.envd_version, "0.4.0") < 0 then return envd.DEFAULT_USER end
   return user
 end
 
@@ -224,23 +104,10 @@ function Client:headers(user)
   return h
 end
 
---- Wrap one message in a Connect envelope: flags 0, 4-byte big-endian length, payload.
----@param payload string
----@return string
-function envd.envelope(payload)
-  local n = #payload
-  local floor = math.floor
-  return string.char(0, floor(n / 16777216) % 256, floor(n / 65536) % 256, floor(n / 256) % 256, n % 256) .. payload
-end
-
-local function ms(seconds)
-  return ("%d"):format(math.ceil(seconds * 1000))
-end
-
---- The transport this sandbox's requests go through (shared per config; see config.transport).
+--- The transport this sandbox's requests go through (shared per config; see transport.shared).
 ---@return table
 function Client:transport()
-  return config.transport(self.cfg)
+  return transport.shared(self.cfg)
 end
 
 --- GET /health with a short timeout: true (running), false (502, gone), nil (unknown).
@@ -285,17 +152,14 @@ end
 function Client:unary(method, msg, o)
   o = o or {}
   local timeout = o.request_timeout or self.cfg.request_timeout
-  local h = self:headers(o.user)
-  h["Content-Type"] = "application/json"
-  h["Connect-Protocol-Version"] = "1"
-  if timeout > 0 then h["Connect-Timeout-Ms"] = ms(timeout) end
+  local h = connect.headers(self:headers(o.user), { timeout = timeout })
   local ok, res = pcall(function()
     return self:transport():request({ method = "POST", url = self.base_url .. "/" .. method,
       headers = h, body = json.encode(msg), timeout = timeout })
   end)
   if not ok then error(self:rpc_failure(res), 0) end
-  if res.status ~= 200 then error(envd.unary_error(res, o.errors), 0) end
-  local data = decode(res.body)
+  if res.status ~= 200 then error(map.unary_error(res, o.errors), 0) end
+  local data = json.try_decode(res.body)
   if type(data) ~= "table" then
     errors.SandboxError:raise("envd sent an invalid response to " .. method, { status = res.status })
   end
@@ -321,16 +185,8 @@ function Stream:next()
   end
   if msg ~= nil then return msg end
   self.closed = true
-  info = info or {}
-  if type(info.error) == "table" then
-    error(envd.rpc_error(tostring(info.error.code or "unknown"), info.error.message, 200, self.errors), 0)
-  end
-  if info.http_status then
-    local parsed = decode(info.body)
-    local message = type(parsed) == "table" and type(parsed.message) == "string" and parsed.message
-      or (info.body ~= nil and info.body ~= "" and info.body) or ("HTTP " .. info.http_status)
-    error(envd.rpc_error(envd.code_from_status(info.http_status), message, info.http_status, self.errors), 0)
-  end
+  local err = map.stream_end_error(info, self.errors)
+  if err then error(err, 0) end
   return nil
 end
 
@@ -352,14 +208,11 @@ function Client:stream(method, msg, o)
   o = o or {}
   local timeout = o.timeout
   if timeout == nil then timeout = 60 end
-  local h = self:headers(o.user)
-  h["Content-Type"] = "application/connect+json"
-  h["Connect-Protocol-Version"] = "1"
-  h["Keepalive-Ping-Interval"] = "50"
-  if timeout > 0 then h["Connect-Timeout-Ms"] = ms(timeout) end
+  local h = connect.headers(self:headers(o.user), { streaming = true, timeout = timeout })
+  h["Keepalive-Ping-Interval"] = "50"   -- envd's keepalives: an idle stream is not a dead one
   local ok, raw = pcall(function()
-    return self:transport():stream({ method = "POST", url = self.base_url .. "/" .. method,
-      headers = h, body = envd.envelope(json.encode(msg)),
+    return connect.stream(self:transport(), { method = "POST", url = self.base_url .. "/" .. method,
+      headers = h, body = connect.envelope(json.encode(msg)),
       timeout = o.request_timeout or self.cfg.request_timeout,   -- until the first message
       stream_timeout = timeout })
   end)
@@ -367,56 +220,56 @@ function Client:stream(method, msg, o)
   return setmetatable({ raw = raw, client = self, errors = o.errors }, Stream)
 end
 
--- Prepare a /files-style request description: envd headers, full URL, default timeout.
-function Client:_desc(desc)
+-- Send a /files-style request spec through the transport's `op` ("request" or "open"): envd
+-- headers, full URL, default timeout; a dropped connection may mean the sandbox died.
+function Client:_send(op, spec)
   local h = self:headers(nil)   -- the user goes in the `username` query for /files
-  for k, v in pairs(desc.headers or {}) do h[k] = v end
-  desc.headers = h
-  desc.url = self.base_url .. desc.path
-  desc.path = nil
-  if desc.timeout == nil then desc.timeout = self.cfg.request_timeout end
-  return desc
+  for k, v in pairs(spec.headers or {}) do h[k] = v end
+  spec.headers = h
+  spec.url = self.base_url .. spec.path
+  spec.path = nil
+  if spec.timeout == nil then spec.timeout = self.cfg.request_timeout end
+  local t = self:transport()
+  local ok, res = pcall(t[op], t, spec)
+  if not ok then error(self:dropped(res), 0) end
+  return res
 end
 
---- Plain HTTP to envd (/files, /health): `desc` as for the transport, with `path` (+ query)
+local function is_2xx(status) return status >= 200 and status < 300 end
+
+--- Plain HTTP to envd (/files, /health): `spec` as for the transport, with `path` (+ query)
 --- instead of `url`. Returns the response on 2xx; raises the §5.5 error otherwise
 --- (`overrides`: status → class).
----@param desc table
+---@param spec table
 ---@param overrides table?
 ---@return table
-function Client:http(desc, overrides)
-  desc = self:_desc(desc)
-  local t = self:transport()
-  local ok, res = pcall(t.request, t, desc)
-  if not ok then error(self:dropped(res), 0) end
-  if res.status < 200 or res.status >= 300 then error(envd.http_error(res, overrides), 0) end
+function Client:http(spec, overrides)
+  local res = self:_send("request", spec)
+  if not is_2xx(res.status) then error(map.http_error(res, overrides), 0) end
   return res
 end
 
 --- Streaming GET: returns an iterator over body chunks (nil at the end) and the reader.
---- Memory stays flat; `desc.timeout` is the idle timeout per chunk.
----@param desc table
+--- Memory stays flat; `spec.timeout` is the idle timeout per chunk.
+---@param spec table
 ---@param overrides table?
 ---@return fun(): string?, table
-function Client:open(desc, overrides)
-  desc = self:_desc(desc)
-  local t = self:transport()
-  local ok, r = pcall(t.open, t, desc)
-  if not ok then error(self:dropped(r), 0) end
-  if r.status < 200 or r.status >= 300 then
+function Client:open(spec, overrides)
+  local r = self:_send("open", spec)
+  if not is_2xx(r.status) then
     local parts = {}
     while true do
-      local ok2, chunk = pcall(r.read, r)
-      if not ok2 or chunk == nil then break end
+      local ok, chunk = pcall(r.read, r)
+      if not ok or chunk == nil then break end
       parts[#parts + 1] = chunk
     end
     r:close()
-    error(envd.http_error({ status = r.status, body = table.concat(parts) }, overrides), 0)
+    error(map.http_error({ status = r.status, body = table.concat(parts) }, overrides), 0)
   end
   local client = self
   return function()
-    local ok2, chunk = pcall(r.read, r)
-    if not ok2 then
+    local ok, chunk = pcall(r.read, r)
+    if not ok then
       r:close()
       error(client:dropped(chunk), 0)
     end

@@ -16,11 +16,15 @@ local Filesystem = {}
 Filesystem.__index = Filesystem
 
 local errors = require("e2b.errors")
--- Waits happen inside these pcalls: async.pcall lets a task yield through them on PUC 5.1 too.
-local pcall = require("e2b.async").pcall
+local version = require("e2b.version")
+-- Waits happen inside these pcalls: compat.pcall lets a task yield through them on PUC 5.1 too.
+local pcall = require("e2b.compat").pcall
 local options = require("e2b.options")
 local envd = require("e2b.envd")
 local config = require("e2b.config")
+local json = require("e2b.json")
+local entry = require("e2b.entry")
+local Watch = require("e2b.watch")
 
 function Filesystem.__tostring(self)
   return "e2b.Filesystem(sandbox=" .. self._envd.sandbox_id .. ")"
@@ -36,49 +40,34 @@ end
 local RPC_ERRORS = { not_found = errors.FileNotFoundError }
 local HTTP_ERRORS = { [404] = errors.FileNotFoundError }
 
-local TYPES = {
-  FILE_TYPE_FILE = "file", FILE_TYPE_DIRECTORY = "dir", FILE_TYPE_SYMLINK = "symlink",
-  [1] = "file", [2] = "dir", [3] = "symlink",
-}
-
----@class e2b.EntryInfo
----@field name string
----@field type "file"|"dir"|"symlink"|nil
----@field path string
----@field size number
----@field mode integer
----@field permissions string
----@field owner string
----@field group string
----@field modified_time string?
----@field symlink_target string?
----@field metadata table<string,string>
-
---- Map an EntryInfo message (proto3 JSON) to the SDK's snake_case table.
----@param e table
----@return e2b.EntryInfo
-function Filesystem.entry(e)
-  return {
-    name = e.name, type = TYPES[e.type], path = e.path,
-    size = tonumber(e.size) or 0, mode = tonumber(e.mode) or 0,
-    permissions = e.permissions, owner = e.owner, group = e.group,
-    modified_time = e.modifiedTime or e.modified_time,
-    symlink_target = e.symlinkTarget or e.symlink_target,
-    metadata = type(e.metadata) == "table" and e.metadata or {},
-  }
-end
-
 local function rpc(self, method, msg, o)
   return self._envd:unary("filesystem.Filesystem/" .. method, msg,
     { user = o.user, request_timeout = o.request_timeout, errors = RPC_ERRORS })
 end
 
-local function path_arg(fname, path, name)
-  options.arg(fname, name or "path", path, "string")
-  return path
+-- An RPC answering a yes/no question: true when it succeeds, false when it fails with `no_code`.
+local function rpc_yes(self, method, msg, o, no_code)
+  local ok, err = pcall(rpc, self, method, msg, o)
+  if ok then return true end
+  if errors.is(err) and err.code == no_code then return false end
+  error(err, 0)
 end
 
-local BASIC = { user = "string", request_timeout = "number" }
+-- Every call's options, declared once.
+local BASIC = { { "user", "string" }, { "request_timeout", "number" } }
+local READ = options.declare("files:read", { { "format", "string" }, { "to_file", "string" },
+  { "on_progress", "function" } }, BASIC)
+local WRITE = options.declare("files:write", { { "metadata", "table" }, { "on_progress", "function" } }, BASIC)
+local WRITE_DATA = WRITE:sub("data", { { "from_file", "string" } })
+local WRITE_FILES = options.declare("files:write_files", { { "metadata", "table" } }, BASIC)
+local LIST = options.declare("files:list", { { "depth", "integer", 1 } }, BASIC)
+local EXISTS = options.declare("files:exists", BASIC)
+local GET_INFO = options.declare("files:get_info", BASIC)
+local MAKE_DIR = options.declare("files:make_dir", BASIC)
+local RENAME = options.declare("files:rename", BASIC)
+local REMOVE = options.declare("files:remove", BASIC)
+local WATCH_DIR = options.declare("files:watch_dir", { { "recursive", "boolean" }, { "include_entry", "boolean" },
+  { "timeout", "seconds", 60 } }, BASIC)
 
 -- The /files query for `path` and the acting user.
 local function files_query(self, path, user)
@@ -99,26 +88,24 @@ end
 ---@param opts e2b.ReadOpts?
 ---@return string|fun():string?
 function Filesystem:read(path, opts)
-  path_arg("files:read", path)
-  local o = options.check("files:read", opts, { format = "string", to_file = "string",
-    user = "string", request_timeout = "number", on_progress = "function" })
+  READ:arg("path", path, "string")
+  local o = READ:check(opts)
   local format = o.format or "text"
   if format ~= "text" and format ~= "bytes" and format ~= "stream" then
-    errors.InvalidArgumentError:raise("files:read: option 'format' must be \"text\", \"bytes\" or \"stream\", got \"" ..
-      format .. "\"")
+    READ:fail("option 'format' must be \"text\", \"bytes\" or \"stream\", got \"" .. format .. "\"")
   end
   if o.to_file and o.format then
-    errors.InvalidArgumentError:raise("files:read: give either 'format' or 'to_file', not both")
+    READ:fail("give either 'format' or 'to_file', not both")
   end
-  local desc = { method = "GET", path = files_query(self, path, o.user), timeout = o.request_timeout }
-  if o.on_progress and format ~= "stream" then desc.on_progress = o.on_progress end
+  local spec = { method = "GET", path = files_query(self, path, o.user), timeout = o.request_timeout }
+  if o.on_progress and format ~= "stream" then spec.on_progress = o.on_progress end
   if o.to_file then
-    desc.response_file = o.to_file
-    self._envd:http(desc, HTTP_ERRORS)
+    spec.response_file = o.to_file
+    self._envd:http(spec, HTTP_ERRORS)
     return o.to_file
   end
   if format == "stream" then
-    local next_chunk, reader = self._envd:open(desc, HTTP_ERRORS)
+    local next_chunk, reader = self._envd:open(spec, HTTP_ERRORS)
     if not o.on_progress then return next_chunk end
     -- the stream is pulled by the caller: report after each chunk it takes
     local done, total = 0, tonumber(reader.headers["content-length"])
@@ -131,7 +118,7 @@ function Filesystem:read(path, opts)
       return chunk
     end
   end
-  local res = self._envd:http(desc, HTTP_ERRORS)
+  local res = self._envd:http(spec, HTTP_ERRORS)
   return res.body or ""
 end
 
@@ -139,7 +126,7 @@ local METADATA_KEY = "^[%w!#%$%%&'%*%+%.%^_`|~%-]+$"
 
 local function metadata_headers(self, fname, metadata)
   if metadata == nil then return {} end
-  if envd.compare_versions(self._envd.envd_version, "0.6.2") < 0 then
+  if version.compare(self._envd.envd_version, "0.6.2") < 0 then
     errors.TemplateError:raise("File metadata needs envd 0.6.2 or newer; rebuild the template")
   end
   local h = {}
@@ -156,24 +143,24 @@ local function metadata_headers(self, fname, metadata)
 end
 
 local function write_infos(res)
-  local data = envd.json.try_decode(res.body)
+  local data = json.try_decode(res.body)
   if type(data) ~= "table" or #data == 0 then
     errors.SandboxError:raise("Expected to receive information about written file")
   end
   local out = {}
   for i, e in ipairs(data) do
     local md = type(e.metadata) == "table" and next(e.metadata) and e.metadata or nil
-    out[i] = { name = e.name, type = TYPES[e.type] or e.type, path = e.path, metadata = md }
+    out[i] = { name = e.name, type = entry.type_name(e.type) or e.type, path = e.path, metadata = md }
   end
   return out
 end
 
 -- One multipart part per entry; `from_file` parts are streamed by the core from disk.
-local function part(fname, i, entry)
-  if type(entry) ~= "table" then
+local function part(fname, i, item)
+  if type(item) ~= "table" then
     errors.InvalidArgumentError:raise(("%s: entry %d must be a table {path=, data=|from_file=}"):format(fname, i))
   end
-  local e = options.check(fname .. " entry " .. i, entry, { path = "string", data = "string", from_file = "string" })
+  local e = options.check(fname .. " entry " .. i, item, { path = "string", data = "string", from_file = "string" })
   if not e.path then errors.InvalidArgumentError:raise(("%s: entry %d has no 'path'"):format(fname, i)) end
   if (e.data == nil) == (e.from_file == nil) then
     errors.InvalidArgumentError:raise(("%s: entry %d needs exactly one of 'data' or 'from_file'"):format(fname, i))
@@ -182,9 +169,6 @@ local function part(fname, i, entry)
   if e.data then p.data = e.data else p.file = e.from_file end
   return p
 end
-
-local WRITE_SPEC = { user = "string", request_timeout = "number", metadata = "table" }
-local WRITE_ONE_SPEC = { user = "string", request_timeout = "number", metadata = "table", on_progress = "function" }
 
 ---@class e2b.WriteInfo
 ---@field name string
@@ -199,26 +183,26 @@ local WRITE_ONE_SPEC = { user = "string", request_timeout = "number", metadata =
 ---@param opts { user: string?, request_timeout: number?, metadata: table<string,string>?, on_progress: fun(done: number, total: number)? }?
 ---@return e2b.WriteInfo
 function Filesystem:write(path, data, opts)
-  path_arg("files:write", path)
-  options.arg("files:write", "data", data, { "string", "table" })
-  local o = options.check("files:write", opts, WRITE_ONE_SPEC)
-  local headers = metadata_headers(self, "files:write", o.metadata)
-  local desc = { method = "POST", path = files_query(self, path, o.user), headers = headers,
+  WRITE:arg("path", path, "string")
+  WRITE:arg("data", data, { "string", "table" })
+  local o = WRITE:check(opts)
+  local headers = metadata_headers(self, WRITE.name, o.metadata)
+  local spec = { method = "POST", path = files_query(self, path, o.user), headers = headers,
                  timeout = o.request_timeout, on_progress = o.on_progress }
   if type(data) == "table" then
-    local d = options.check("files:write data", data, { from_file = "string" })
-    if not d.from_file then errors.InvalidArgumentError:raise("files:write: data table needs 'from_file'") end
-    if envd.compare_versions(self._envd.envd_version, "0.5.7") >= 0 then
+    local d = WRITE_DATA:check(data)
+    if not d.from_file then WRITE:fail("data table needs 'from_file'") end
+    if version.compare(self._envd.envd_version, "0.5.7") >= 0 then
       headers["Content-Type"] = "application/octet-stream"
-      desc.body_file = d.from_file
-      desc.timeout = o.request_timeout or 0   -- streamed bodies have no client deadline by default
+      spec.body_file = d.from_file
+      spec.timeout = o.request_timeout or 0   -- streamed bodies have no client deadline by default
     else
-      desc.multipart = { part("files:write", 1, { path = path, from_file = d.from_file }) }
+      spec.multipart = { part(WRITE.name, 1, { path = path, from_file = d.from_file }) }
     end
   else
-    desc.multipart = { part("files:write", 1, { path = path, data = data }) }
+    spec.multipart = { part(WRITE.name, 1, { path = path, data = data }) }
   end
-  return write_infos(self._envd:http(desc, HTTP_ERRORS))[1]
+  return write_infos(self._envd:http(spec, HTTP_ERRORS))[1]
 end
 
 --- Write several files in one request. `list` = { {path=, data=} | {path=, from_file=}, … }.
@@ -226,11 +210,11 @@ end
 ---@param opts { user: string?, request_timeout: number?, metadata: table<string,string>? }?
 ---@return e2b.WriteInfo[]
 function Filesystem:write_files(list, opts)
-  options.arg("files:write_files", "list", list, "table")
-  local o = options.check("files:write_files", opts, WRITE_SPEC)
-  local headers = metadata_headers(self, "files:write_files", o.metadata)
+  WRITE_FILES:arg("list", list, "table")
+  local o = WRITE_FILES:check(opts)
+  local headers = metadata_headers(self, WRITE_FILES.name, o.metadata)
   local parts = {}
-  for i, entry in ipairs(list) do parts[i] = part("files:write_files", i, entry) end
+  for i, item in ipairs(list) do parts[i] = part(WRITE_FILES.name, i, item) end
   if #parts == 0 then return {} end
   local path = #parts == 1 and parts[1].filename or nil
   local q = config.query({ { "path", path }, { "username", self._envd:user(o.user) } })
@@ -243,15 +227,15 @@ end
 ---@param opts { depth: integer?, user: string?, request_timeout: number? }?
 ---@return e2b.EntryInfo[]
 function Filesystem:list(path, opts)
-  path_arg("files:list", path)
-  local o = options.check("files:list", opts, { depth = "integer", user = "string", request_timeout = "number" })
-  local depth = o.depth or 1
-  if depth < 1 then errors.InvalidArgumentError:raise("files:list: depth should be at least one") end
+  LIST:arg("path", path, "string")
+  local o = LIST:check(opts)
+  local depth = o.depth
+  if depth < 1 then LIST:fail("depth should be at least one") end
   local res = rpc(self, "ListDir", { path = path, depth = depth }, o)
   local out = {}
   for _, e in ipairs(res.entries or {}) do
-    local entry = Filesystem.entry(e)
-    if entry.type then out[#out + 1] = entry end
+    local info = entry.from_proto(e)
+    if info.type then out[#out + 1] = info end
   end
   return out
 end
@@ -261,12 +245,9 @@ end
 ---@param opts { user: string?, request_timeout: number? }?
 ---@return boolean
 function Filesystem:exists(path, opts)
-  path_arg("files:exists", path)
-  local o = options.check("files:exists", opts, BASIC)
-  local ok, err = pcall(rpc, self, "Stat", { path = path }, o)
-  if ok then return true end
-  if errors.is(err) and err.code == "not_found" then return false end
-  error(err, 0)
+  EXISTS:arg("path", path, "string")
+  local o = EXISTS:check(opts)
+  return rpc_yes(self, "Stat", { path = path }, o, "not_found")
 end
 
 --- Information about one entry (FileNotFoundError when missing).
@@ -274,9 +255,9 @@ end
 ---@param opts { user: string?, request_timeout: number? }?
 ---@return e2b.EntryInfo
 function Filesystem:get_info(path, opts)
-  path_arg("files:get_info", path)
-  local o = options.check("files:get_info", opts, BASIC)
-  return Filesystem.entry(rpc(self, "Stat", { path = path }, o).entry or {})
+  GET_INFO:arg("path", path, "string")
+  local o = GET_INFO:check(opts)
+  return entry.from_proto(rpc(self, "Stat", { path = path }, o).entry or {})
 end
 
 --- Create a directory and its parents. False when it already existed.
@@ -284,12 +265,9 @@ end
 ---@param opts { user: string?, request_timeout: number? }?
 ---@return boolean
 function Filesystem:make_dir(path, opts)
-  path_arg("files:make_dir", path)
-  local o = options.check("files:make_dir", opts, BASIC)
-  local ok, err = pcall(rpc, self, "MakeDir", { path = path }, o)
-  if ok then return true end
-  if errors.is(err) and err.code == "already_exists" then return false end
-  error(err, 0)
+  MAKE_DIR:arg("path", path, "string")
+  local o = MAKE_DIR:check(opts)
+  return rpc_yes(self, "MakeDir", { path = path }, o, "already_exists")
 end
 
 --- Move/rename; returns the entry at the destination.
@@ -298,18 +276,18 @@ end
 ---@param opts { user: string?, request_timeout: number? }?
 ---@return e2b.EntryInfo
 function Filesystem:rename(old_path, new_path, opts)
-  path_arg("files:rename", old_path, "old_path")
-  path_arg("files:rename", new_path, "new_path")
-  local o = options.check("files:rename", opts, BASIC)
-  return Filesystem.entry(rpc(self, "Move", { source = old_path, destination = new_path }, o).entry or {})
+  RENAME:arg("old_path", old_path, "string")
+  RENAME:arg("new_path", new_path, "string")
+  local o = RENAME:check(opts)
+  return entry.from_proto(rpc(self, "Move", { source = old_path, destination = new_path }, o).entry or {})
 end
 
 --- Remove a file or a directory tree (no error when missing).
 ---@param path string
 ---@param opts { user: string?, request_timeout: number? }?
 function Filesystem:remove(path, opts)
-  path_arg("files:remove", path)
-  local o = options.check("files:remove", opts, BASIC)
+  REMOVE:arg("path", path, "string")
+  local o = REMOVE:check(opts)
   rpc(self, "Remove", { path = path }, o)
 end
 
@@ -328,26 +306,23 @@ end
 ---@param opts e2b.WatchOpts?
 ---@return e2b.WatchHandle
 function Filesystem:watch_dir(path, on_event, opts)
-  path_arg("files:watch_dir", path)
+  WATCH_DIR:arg("path", path, "string")
   if on_event ~= nil and type(on_event) ~= "function" then
-    errors.InvalidArgumentError:raise("files:watch_dir: argument 'on_event' must be a function or nil, got " ..
-      type(on_event))
+    WATCH_DIR:fail("argument 'on_event' must be a function or nil, got " .. type(on_event))
   end
-  local o = options.check("files:watch_dir", opts, { recursive = "boolean", include_entry = "boolean",
-    timeout = "number", user = "string", request_timeout = "number" })
-  options.seconds("files:watch_dir", "timeout", o.timeout)
+  local o = WATCH_DIR:check(opts)
   local v = self._envd.envd_version
-  if o.recursive and envd.compare_versions(v, "0.1.4") < 0 then
+  if o.recursive and version.compare(v, "0.1.4") < 0 then
     errors.TemplateError:raise("You need to update the template to use recursive watching.")
   end
-  if o.include_entry and envd.compare_versions(v, "0.6.3") < 0 then
+  if o.include_entry and version.compare(v, "0.6.3") < 0 then
     errors.TemplateError:raise("You need to update the template to use include_entry in watch_dir.")
   end
-  local timeout = o.timeout or 60
+  local timeout = o.timeout
   local stream = self._envd:stream("filesystem.Filesystem/WatchDir",
     { path = path, recursive = o.recursive or false, includeEntry = o.include_entry or false },
     { user = o.user, timeout = timeout, request_timeout = o.request_timeout, errors = RPC_ERRORS })
-  return require("e2b.watch").open(stream, path, on_event, timeout)
+  return Watch.open(stream, path, on_event, timeout)
 end
 
 return Filesystem

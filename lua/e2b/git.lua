@@ -25,7 +25,7 @@ local shell = require("e2b.git.shell")
 local url = require("e2b.git.url")
 local parse = require("e2b.git.parse")
 local failure = require("e2b.git.failure")
-local check = require("e2b.git.opts")
+local check = require("e2b.git.check")
 
 local M = {}
 
@@ -381,6 +381,20 @@ function Git:_with_credentials(method, path, remote, username, password, run, op
   return result
 end
 
+-- Run push/pull against `remote` (args(target) builds the command line): with credentials
+-- through a temporary credentialed remote URL, else as is, mapping git's failures.
+function Git:_exchange(method, path, remote, username, password, run, args)
+  if username and password then
+    local target = self:_resolve_remote(method, path, remote, run)
+    return self:_with_credentials(method, path, target, username, password, run, function()
+      return self:_git(args(target), path, run)
+    end)
+  end
+  local ok, result = pcall(self._git, self, args(remote), path, run)
+  if not ok then failure.remap(method, result, username ~= nil) end
+  return result
+end
+
 --- Push (`set_upstream` defaults to true and applies when a remote is known).
 ---@param path string
 ---@param opts { remote: string?, branch: string?, set_upstream: boolean?, username: string?, password: string? }?
@@ -402,15 +416,7 @@ function Git:push(path, opts)
     return args
   end
 
-  if username and password then
-    local target = self:_resolve_remote("push", path, remote, run)
-    return self:_with_credentials("push", path, target, username, password, run, function()
-      return self:_git(push_args(target), path, run)
-    end)
-  end
-  local ok, result = pcall(self._git, self, push_args(remote), path, run)
-  if not ok then failure.remap("push", result, username ~= nil) end
-  return result
+  return self:_exchange("push", path, remote, username, password, run, push_args)
 end
 
 -- True when the checked-out branch tracks an upstream. Only a failed `git rev-parse` means
@@ -447,15 +453,7 @@ function Git:pull(path, opts)
     return args
   end
 
-  if username and password then
-    local target = self:_resolve_remote("pull", path, remote, run)
-    return self:_with_credentials("pull", path, target, username, password, run, function()
-      return self:_git(pull_args(target), path, run)
-    end)
-  end
-  local ok, result = pcall(self._git, self, pull_args(remote), path, run)
-  if not ok then failure.remap("pull", result, username ~= nil) end
-  return result
+  return self:_exchange("pull", path, remote, username, password, run, pull_args)
 end
 
 -- `--<scope>` and the `-C` path it needs: only "local" reads a repository's config.

@@ -19,7 +19,7 @@ local e2b = {
   Sandbox = require("e2b.sandbox"),
   async = require("e2b.async"),
   errors = require("e2b.errors"),
-  version = require("e2b.version"),
+  version = require("e2b.version").SDK,
 }
 
 return e2b

@@ -103,8 +103,9 @@ end
 ---@param fname string
 ---@param opts table?
 ---@param spec table<string, string|string[]>
+---@param fields table?  internal: a declaration's fields (derived types check their base here)
 ---@return table
-function options.check(fname, opts, spec)
+function options.check(fname, opts, spec, fields)
   if opts == nil then return {} end
   if type(opts) ~= "table" then
     fail(("%s: options must be a table, got %s"):format(fname, type(opts)))
@@ -120,6 +121,7 @@ function options.check(fname, opts, spec)
       fail(("%s: unknown option '%s'%s"):format(fname, k,
         hint and (" (did you mean '" .. hint .. "'?)") or ""))
     end
+    if fields then want = fields[k].base end   -- a declaration: the derived type's base
     if not type_ok(v, want) then
       fail(("%s: option '%s' must be %s, got %s"):format(fname, k, describe(want), type(v)))
     end
@@ -127,6 +129,115 @@ function options.check(fname, opts, spec)
   end
   return out
 end
+
+---------------------------------------------------------------------------------------------------
+-- Declared calls: each public call declares its options once — name, type, default — and checks
+-- its arguments through the declaration, which also carries the call's public name for errors.
+
+-- Types beyond Lua's: a base type checked first, then a rule on the value.
+local DERIVED = {
+  seconds = { base = "number", check = function(fname, name, v) options.seconds(fname, name, v) end },
+  string_map = { base = "table", check = function(fname, name, v) options.string_map(fname, name, v) end },
+}
+
+---@class e2b.options.Decl
+---@field name string                    the public name errors start with, e.g. "commands:run"
+---@field fields table<string, {type: string|string[], default: any}>
+local Decl = {}
+Decl.__index = Decl
+
+function Decl.__tostring(self) return "e2b.options.Decl(" .. self.name .. ")" end
+
+local function add_fields(decl, list)
+  for _, f in ipairs(list or {}) do
+    local fname, want, default = f[1], f[2], f[3]
+    if type(fname) ~= "string" or want == nil then
+      error("options.declare(" .. decl.name .. "): fields are { name, type, default? }", 3)
+    end
+    local d = type(want) == "string" and DERIVED[want] or nil
+    decl.fields[fname] = { type = want, base = d and d.base or want, rule = d and d.check, default = default }
+    decl.types[fname] = want
+  end
+end
+
+--- Declare a call's options once: `fields` (and each list in `...`) is an array of
+--- `{ name, type, default? }`; type is a Lua type name, "integer", "callable", "any",
+--- "seconds" (a number >= 0), "string_map" (strings to strings), or a list of them.
+---
+--- ```lua
+--- local RUN = options.declare("commands:run", {
+---   { "timeout", "seconds", 60 }, { "envs", "string_map" }, { "on_stdout", "callable" } })
+--- local o = RUN:check(opts)        -- a copy; defaults filled; InvalidArgumentError naming the call
+--- RUN:arg("cmd", cmd, "string")    -- a positional argument
+--- RUN:fail("cwd must be absolute") -- InvalidArgumentError "commands:run: cwd must be absolute"
+--- ```
+---@param name string
+---@param fields table[]
+---@return e2b.options.Decl
+function options.declare(name, fields, ...)
+  local decl = setmetatable({ name = name, fields = {}, types = {} }, Decl)
+  add_fields(decl, fields)
+  for i = 1, select("#", ...) do add_fields(decl, (select(i, ...))) end
+  return decl
+end
+
+--- The same declaration with more fields (or another name: `name` nil keeps it).
+---@param name string?
+---@param fields table[]
+---@return e2b.options.Decl
+function Decl:extend(name, fields)
+  local list = {}
+  for k, f in pairs(self.fields) do list[#list + 1] = { k, f.type, f.default } end
+  return options.declare(name or self.name, list, fields)
+end
+
+--- A declaration for a nested options table, named "<call> <key>" (e.g. "Sandbox.create network").
+---@param key string
+---@param fields table[]
+---@return e2b.options.Decl
+function Decl:sub(key, fields)
+  return options.declare(self.name .. " " .. key, fields)
+end
+
+--- Check an options table (nil = empty): unknown names fail with "did you mean", each value
+--- must have its declared type. Returns a copy with the declared defaults filled in.
+---@param opts table?
+---@return table
+function Decl:check(opts)
+  local o = options.check(self.name, opts, self.types, self.fields)
+  for k, f in pairs(self.fields) do
+    if o[k] == nil then
+      if f.default ~= nil then o[k] = f.default end
+    elseif f.rule then
+      f.rule(self.name, k, o[k])
+    end
+  end
+  return o
+end
+
+--- Check a positional argument of this call; returns it.
+---@param argname string
+---@param value any
+---@param want string|string[]
+---@return any
+function Decl:arg(argname, value, want)
+  return options.arg(self.name, argname, value, want)
+end
+
+--- Check a process id argument of this call (see options.pid).
+---@param pid any
+---@return integer
+function Decl:pid(pid)
+  return options.pid(self.name, pid)
+end
+
+--- Raise InvalidArgumentError "<call>: <msg>".
+---@param msg string
+function Decl:fail(msg)
+  fail(self.name .. ": " .. msg)
+end
+
+options.Decl = Decl
 
 --- Check that every key and value of a table are strings (envs, metadata, headers).
 ---@param fname string

@@ -59,19 +59,17 @@ end
 ---@field timeout number?          seconds the terminal may live (default 60, 0 = none)
 ---@field request_timeout number?  seconds
 
-local CREATE_SPEC = { cols = "integer", rows = "integer", on_data = "callable", cwd = "string",
-  envs = "table", user = "string", timeout = "number", request_timeout = "number" }
+local CREATE = options.declare("pty:create", { { "cols", "integer", 80 }, { "rows", "integer", 24 },
+  { "on_data", "callable" }, { "cwd", "string" }, { "envs", "string_map" }, { "user", "string" },
+  { "timeout", "seconds" }, { "request_timeout", "seconds" } })
 
 --- Start an interactive login shell in a new terminal. Returns a CommandHandle (pid, wait, kill,
 --- disconnect, events) as soon as it has started.
 ---@param opts e2b.PtyCreateOpts?
 ---@return e2b.CommandHandle
 function Pty:create(opts)
-  local o = options.check("pty:create", opts, CREATE_SPEC)
-  options.string_map("pty:create", "envs", o.envs)
-  options.seconds("pty:create", "timeout", o.timeout)
-  options.seconds("pty:create", "request_timeout", o.request_timeout)
-  local sz = size("pty:create", o.cols or 80, o.rows or 24)
+  local o = CREATE:check(opts)
+  local sz = size(CREATE.name, o.cols, o.rows)
   local envs = {}
   for k, v in pairs(ENV_DEFAULTS) do envs[k] = v end
   for k, v in pairs(o.envs or {}) do envs[k] = v end
@@ -81,38 +79,44 @@ function Pty:create(opts)
     { user = o.user, timeout = o.timeout, request_timeout = o.request_timeout, on_pty = o.on_data })
 end
 
+local CONNECT = options.declare("pty:connect", { { "on_data", "callable" }, { "timeout", "seconds" },
+  { "request_timeout", "seconds" } })
+
 --- Attach to a running terminal (its output from now on), by pid or `{ tag = "…" }`.
 ---@param pid integer|{ tag: string }
 ---@param opts { on_data: function?, timeout: number?, request_timeout: number? }?
 ---@return e2b.CommandHandle
 function Pty:connect(pid, opts)
-  local sel = Commands._selector("pty:connect", pid)
-  local o = options.check("pty:connect", opts, { on_data = "callable", timeout = "number", request_timeout = "number" })
-  options.seconds("pty:connect", "timeout", o.timeout)
-  options.seconds("pty:connect", "request_timeout", o.request_timeout)
+  local sel = Commands._selector(CONNECT.name, pid)
+  local o = CONNECT:check(opts)
   return Commands.open_handle(self._envd, self._commands, "process.Process/Connect", { process = sel },
     { timeout = o.timeout, request_timeout = o.request_timeout, on_pty = o.on_data })
 end
+
+local SEND_INPUT = options.declare("pty:send_input", Commands.PLAIN)
 
 --- Type into the terminal (bytes as is: "\n" is Enter, "\3" Ctrl-C, "\4" Ctrl-D).
 ---@param pid integer
 ---@param data string
 ---@param opts { request_timeout: number? }?
 function Pty:send_input(pid, data, opts)
-  Commands.send_input(self._envd, "pty:send_input", pid, "pty", data, opts)
+  Commands.send_input(self._envd, SEND_INPUT, pid, "pty", data, opts)
 end
+
+local RESIZE = options.declare("pty:resize", { { "request_timeout", "number" } })
+local RESIZE_SIZE = RESIZE:sub("size", { { "cols", "integer" }, { "rows", "integer" } })
 
 --- Change the terminal's size (the shell gets SIGWINCH).
 ---@param pid integer
 ---@param sz { cols: integer, rows: integer }
 ---@param opts { request_timeout: number? }?
 function Pty:resize(pid, sz, opts)
-  options.pid("pty:resize", pid)
-  options.arg("pty:resize", "size", sz, "table")
-  local s = options.check("pty:resize size", sz, { cols = "integer", rows = "integer" })
-  local o = options.check("pty:resize", opts, { request_timeout = "number" })
+  RESIZE:pid(pid)
+  RESIZE:arg("size", sz, "table")
+  local s = RESIZE_SIZE:check(sz)
+  local o = RESIZE:check(opts)
   self._envd:unary("process.Process/Update",
-    { process = { pid = pid }, pty = { size = size("pty:resize", s.cols, s.rows) } },
+    { process = { pid = pid }, pty = { size = size(RESIZE.name, s.cols, s.rows) } },
     { request_timeout = o.request_timeout })
 end
 

@@ -20,17 +20,20 @@
 ---@field traffic_access_token string?
 ---@field commands e2b.Commands
 ---@field files e2b.Filesystem
----@field git table?   present when the git module is installed
+---@field pty e2b.Pty
+---@field git e2b.Git?   present when the git module is installed
 local Sandbox = {}
 Sandbox.__index = Sandbox
 Sandbox.__name = "e2b.Sandbox"
 
 local errors = require("e2b.errors")
--- Waits happen inside these pcalls: async.pcall lets a task yield through them on PUC 5.1 too.
-local pcall = require("e2b.async").pcall
+local version = require("e2b.version")
+-- Waits happen inside these pcalls: compat.pcall lets a task yield through them on PUC 5.1 too.
+local pcall = require("e2b.compat").pcall
 local options = require("e2b.options")
 local config = require("e2b.config")
 local api = require("e2b.api")
+local json = require("e2b.json")
 local envd = require("e2b.envd")
 local Commands = require("e2b.commands")
 local Filesystem = require("e2b.filesystem")
@@ -86,20 +89,33 @@ end
 
 local function whole_seconds(s) return math.ceil(s) end
 
-local NETWORK_SPEC = { allow_out = "table", deny_out = "table", allow_public_traffic = "boolean",
-                       mask_request_host = "string", rules = "table", egress_proxy = "table" }
+local CREATE = config.declare("Sandbox.create", {
+  { "template", "string" }, { "timeout", "seconds" }, { "metadata", "string_map" }, { "envs", "string_map" },
+  { "secure", "boolean" }, { "allow_internet_access", "boolean" }, { "network", "table" },
+  { "lifecycle", "table" },
+})
+local LIFECYCLE = CREATE:sub("lifecycle", { { "on_timeout", { "string", "table" } }, { "auto_resume", "boolean" } })
+local ON_TIMEOUT = CREATE:sub("lifecycle.on_timeout", { { "action", "string" }, { "keep_memory", "boolean" } })
 
-local function network_body(n, fname)
-  fname = fname or "Sandbox.create"
-  local o = options.check(fname .. " network", n, NETWORK_SPEC)
+-- The network options of `call` (Sandbox.create, Sandbox.update_network): the same fields,
+-- named after the call in errors.
+local NETWORK_FIELDS = { { "allow_out", "table" }, { "deny_out", "table" },
+  { "allow_public_traffic", "boolean" }, { "mask_request_host", "string" }, { "rules", "table" },
+  { "egress_proxy", "table" } }
+local EGRESS_PROXY_FIELDS = { { "address", "string" }, { "username", "string" }, { "password", "string" } }
+
+local NETWORK = CREATE:sub("network", NETWORK_FIELDS)
+local EGRESS_PROXY = CREATE:sub("network.egress_proxy", EGRESS_PROXY_FIELDS)
+
+local function network_body(n, call)
+  call = call or CREATE
+  local o = (call == CREATE and NETWORK or call:sub("network", NETWORK_FIELDS)):check(n)
   local body = { allowOut = o.allow_out, denyOut = o.deny_out, allowPublicTraffic = o.allow_public_traffic,
                  maskRequestHost = o.mask_request_host, rules = o.rules }
   if o.egress_proxy then
-    local p = options.check(fname .. " network.egress_proxy", o.egress_proxy,
-      { address = "string", username = "string", password = "string" })
-    if not p.address then
-      errors.InvalidArgumentError:raise(fname .. ": network.egress_proxy needs a string 'address'")
-    end
+    local p = (call == CREATE and EGRESS_PROXY or call:sub("network.egress_proxy", EGRESS_PROXY_FIELDS))
+      :check(o.egress_proxy)
+    if not p.address then call:fail("network.egress_proxy needs a string 'address'") end
     errors.add_secret(p.password)
     body.egressProxy = p
   end
@@ -108,34 +124,28 @@ end
 
 -- lifecycle = { on_timeout = "kill"|"pause" | { action = "pause", keep_memory = bool }, auto_resume = bool }
 local function lifecycle_body(body, l)
-  local o = options.check("Sandbox.create lifecycle", l, { on_timeout = { "string", "table" }, auto_resume = "boolean" })
+  local o = LIFECYCLE:check(l)
   local action, keep_memory = o.on_timeout, nil
   if type(action) == "table" then
-    local t = options.check("Sandbox.create lifecycle.on_timeout", action, { action = "string", keep_memory = "boolean" })
+    local t = ON_TIMEOUT:check(action)
     action, keep_memory = t.action, t.keep_memory
   end
   if action ~= nil and action ~= "kill" and action ~= "pause" then
-    errors.InvalidArgumentError:raise("Sandbox.create: lifecycle.on_timeout must be \"kill\" or \"pause\", got " ..
-      tostring(action))
+    CREATE:fail("lifecycle.on_timeout must be \"kill\" or \"pause\", got " .. tostring(action))
   end
   if keep_memory ~= nil and action ~= "pause" then
-    errors.InvalidArgumentError:raise("Sandbox.create: lifecycle keep_memory is only valid with on_timeout \"pause\"")
+    CREATE:fail("lifecycle keep_memory is only valid with on_timeout \"pause\"")
   end
   if o.auto_resume and action ~= "pause" then
-    errors.InvalidArgumentError:raise("Sandbox.create: lifecycle auto_resume needs on_timeout \"pause\"")
+    CREATE:fail("lifecycle auto_resume needs on_timeout \"pause\"")
   end
   if o.auto_resume and keep_memory == false then
-    errors.InvalidArgumentError:raise("Sandbox.create: lifecycle auto_resume cannot be used with keep_memory = false")
+    CREATE:fail("lifecycle auto_resume cannot be used with keep_memory = false")
   end
   if action ~= nil then body.autoPause = action == "pause" end
   if keep_memory ~= nil then body.autoPauseMemory = keep_memory end
   if o.auto_resume ~= nil then body.autoResume = { enabled = o.auto_resume } end
 end
-
-local CREATE_SPEC = config.spec({
-  template = "string", timeout = "number", metadata = "table", envs = "table", secure = "boolean",
-  allow_internet_access = "boolean", network = "table", lifecycle = "table",
-})
 
 ---@class e2b.CreateOpts: e2b.ConnectionOpts
 ---@field template string?                 default "base"
@@ -151,10 +161,7 @@ local CREATE_SPEC = config.spec({
 ---@param opts e2b.CreateOpts?
 ---@return e2b.Sandbox
 function Sandbox.create(opts)
-  local o = options.check("Sandbox.create", opts, CREATE_SPEC)
-  options.seconds("Sandbox.create", "timeout", o.timeout)
-  options.string_map("Sandbox.create", "metadata", o.metadata)
-  options.string_map("Sandbox.create", "envs", o.envs)
+  local o = CREATE:check(opts)
   local body = {
     templateID = o.template or Sandbox.DEFAULT_TEMPLATE,
     timeout = whole_seconds(o.timeout or Sandbox.DEFAULT_TIMEOUT),
@@ -164,7 +171,7 @@ function Sandbox.create(opts)
   }
   if o.network then body.network = network_body(o.network) end
   if o.lifecycle then lifecycle_body(body, o.lifecycle) end
-  local cfg = config.resolve("Sandbox.create", o)
+  local _, cfg = config.call(CREATE, o)
   if cfg.debug then
     return new(cfg, { sandboxID = "debug_sandbox_id", envdVersion = "99.99.99", templateID = body.templateID })
   end
@@ -173,19 +180,19 @@ function Sandbox.create(opts)
     errors.SandboxError:raise("Unexpected response from the API for create: no sandboxID")
   end
   errors.add_secret(nonempty(data.envdAccessToken))
-  if envd.compare_versions(data.envdVersion or "0", "0.1.0") < 0 then
+  if version.compare(data.envdVersion or "0", "0.1.0") < 0 then
     pcall(api.kill, cfg, data.sandboxID)
     errors.TemplateError:raise("You need to update the template to use the new SDK.")
   end
   return new(cfg, data)
 end
 
-local CONNECT_SPEC = config.spec({ timeout = "number" })
+local CONNECT = config.declare("Sandbox.connect", { { "timeout", "seconds" } }, "Sandbox:connect")
 
 -- Take over what a connect answer says about the sandbox (the token may be new after a resume).
 local function refresh(self, data)
   local fresh = new(self._cfg, data)
-  for _, k in ipairs({ "envd_version", "traffic_access_token", "_envd", "commands", "files", "git" }) do
+  for _, k in ipairs({ "envd_version", "traffic_access_token", "_envd", "commands", "pty", "files", "git" }) do
     self[k] = fresh[k]
   end
   if fresh.sandbox_domain then self.sandbox_domain = fresh.sandbox_domain end
@@ -201,17 +208,8 @@ end
 ---@return e2b.Sandbox
 function Sandbox.connect(self_or_id, opts)
   if is_sandbox(self_or_id) then
-    local o = options.check("Sandbox:connect", opts, { timeout = "number", request_timeout = "number" })
-    options.seconds("Sandbox:connect", "timeout", o.timeout)
-    options.seconds("Sandbox:connect", "request_timeout", o.request_timeout)
-    local cfg = self_or_id._cfg
+    local o, cfg = config.call(CONNECT, opts, self_or_id._cfg)   -- request_timeout: this call only
     if cfg.debug then return self_or_id end
-    if o.request_timeout then   -- for this call only: the sandbox keeps its own setting
-      local copy = {}
-      for k, v in pairs(cfg) do copy[k] = v end
-      copy.request_timeout = o.request_timeout
-      cfg = copy
-    end
     local data = api.connect(cfg, self_or_id.sandbox_id, whole_seconds(o.timeout or Sandbox.DEFAULT_TIMEOUT))
     errors.add_secret(nonempty(data.envdAccessToken))
     data.sandboxID = self_or_id.sandbox_id
@@ -220,10 +218,8 @@ function Sandbox.connect(self_or_id, opts)
     return refresh(self_or_id, data)
   end
   local sandbox_id = self_or_id
-  options.arg("Sandbox.connect", "sandbox_id", sandbox_id, "string")
-  local o = options.check("Sandbox.connect", opts, CONNECT_SPEC)
-  options.seconds("Sandbox.connect", "timeout", o.timeout)
-  local cfg = config.resolve("Sandbox.connect", o)
+  CONNECT:arg("sandbox_id", sandbox_id, "string")
+  local o, cfg = config.call(CONNECT, opts)
   if cfg.debug then return new(cfg, { sandboxID = sandbox_id, envdVersion = "99.99.99" }) end
   local data = api.connect(cfg, sandbox_id, whole_seconds(o.timeout or Sandbox.DEFAULT_TIMEOUT))
   errors.add_secret(nonempty(data.envdAccessToken))
@@ -231,34 +227,25 @@ function Sandbox.connect(self_or_id, opts)
   return new(cfg, data)
 end
 
--- Class call `Sandbox.f(id, opts)` or method call `sbx:f(opts)`: the id and the config to use.
-local function target(fname, self_or_id, opts, extra)
-  local spec = config.spec(extra)
+-- Class call `Sandbox.f(id, opts)` or method call `sbx:f(opts)`: the id, the config, the options.
+local function target(decl, self_or_id, opts)
   if is_sandbox(self_or_id) then
-    local own = { request_timeout = "number" }
-    for k, v in pairs(extra or {}) do own[k] = v end
-    local o = options.check(fname, opts, own)
-    local cfg = self_or_id._cfg
-    if o.request_timeout then
-      options.seconds(fname, "request_timeout", o.request_timeout)
-      local copy = {}
-      for k, v in pairs(cfg) do copy[k] = v end
-      copy.request_timeout = o.request_timeout
-      cfg = copy
-    end
+    local o, cfg = config.call(decl, opts, self_or_id._cfg)
     return self_or_id.sandbox_id, cfg, o
   end
-  options.arg(fname, "sandbox_id", self_or_id, "string")
-  local o = options.check(fname, opts, spec)
-  return self_or_id, config.resolve(fname, o), o
+  decl:arg("sandbox_id", self_or_id, "string")
+  local o, cfg = config.call(decl, opts)
+  return self_or_id, cfg, o
 end
+
+local KILL = config.declare("Sandbox.kill")
 
 --- Kill a sandbox: `Sandbox.kill(id, opts)` or `sbx:kill()`. False when it did not exist.
 ---@param self_or_id e2b.Sandbox|string
 ---@param opts e2b.ConnectionOpts?
 ---@return boolean
 function Sandbox.kill(self_or_id, opts)
-  local id, cfg = target("Sandbox.kill", self_or_id, opts)
+  local id, cfg = target(KILL, self_or_id, opts)
   if cfg.debug then return true end
   return api.kill(cfg, id)
 end
@@ -295,7 +282,7 @@ end
 ---@param d table
 ---@return e2b.SandboxInfo
 function Sandbox.info_from_api(d)
-  local function v(x) if x == api.json.null then return nil end return x end
+  local function v(x) if x == json.null then return nil end return x end
   return {
     sandbox_id = d.sandboxID, template_id = d.templateID, name = v(d.alias),
     metadata = type(d.metadata) == "table" and d.metadata or {},
@@ -308,14 +295,18 @@ function Sandbox.info_from_api(d)
   }
 end
 
+local GET_INFO = config.declare("Sandbox.get_info")
+
 --- Information about a sandbox: `Sandbox.get_info(id, opts)` or `sbx:get_info()`.
 ---@param self_or_id e2b.Sandbox|string
 ---@param opts e2b.ConnectionOpts?
 ---@return e2b.SandboxInfo
 function Sandbox.get_info(self_or_id, opts)
-  local id, cfg = target("Sandbox.get_info", self_or_id, opts)
+  local id, cfg = target(GET_INFO, self_or_id, opts)
   return Sandbox.info_from_api(api.get_info(cfg, id))
 end
+
+local SET_TIMEOUT = config.declare("Sandbox.set_timeout")
 
 --- Change a sandbox's remaining lifetime (seconds from now):
 --- `Sandbox.set_timeout(id, s, opts)` or `sbx:set_timeout(s)`.
@@ -323,30 +314,31 @@ end
 ---@param timeout number
 ---@param opts e2b.ConnectionOpts?
 function Sandbox.set_timeout(self_or_id, timeout, opts)
-  options.arg("Sandbox.set_timeout", "timeout", timeout, "number")
-  options.seconds("Sandbox.set_timeout", "timeout", timeout)
-  local id, cfg = target("Sandbox.set_timeout", self_or_id, opts)
+  SET_TIMEOUT:arg("timeout", timeout, "number")
+  options.seconds(SET_TIMEOUT.name, "timeout", timeout)
+  local id, cfg = target(SET_TIMEOUT, self_or_id, opts)
   if cfg.debug then return end
   api.set_timeout(cfg, id, whole_seconds(timeout))
 end
 
-local UPDATE_NETWORK_SPEC = { allow_out = "table", deny_out = "table", allow_internet_access = "boolean",
-                              rules = "table", egress_proxy = "table" }
+local UPDATE_NETWORK = config.declare("Sandbox.update_network")
+local UPDATE_NETWORK_BODY = UPDATE_NETWORK:sub("network", { { "allow_out", "table" }, { "deny_out", "table" },
+  { "allow_internet_access", "boolean" }, { "rules", "table" }, { "egress_proxy", "table" } })
 
-local function string_list(fname, name, list)
+local function string_list(call, name, list)
   if list == nil then return nil end
   local out = {}
   for i, s in ipairs(list) do
     if type(s) ~= "string" then
       errors.InvalidArgumentError:raise(("%s: network.%s[%d] must be a string (CIDR, IP or domain), got %s")
-        :format(fname, name, i, type(s)))
+        :format(call.name, name, i, type(s)))
     end
     out[i] = s
   end
   if next(list) ~= nil and #out == 0 then
-    errors.InvalidArgumentError:raise(("%s: network.%s must be a list of strings"):format(fname, name))
+    call:fail(("network.%s must be a list of strings"):format(name))
   end
-  if #out == 0 then return api.json.empty_array end
+  if #out == 0 then return json.empty_array end
   return out
 end
 
@@ -364,16 +356,17 @@ end
 ---@param network e2b.NetworkUpdate
 ---@param opts e2b.ConnectionOpts?
 function Sandbox.update_network(self_or_id, network, opts)
-  local fname = "Sandbox.update_network"
-  local n = options.check(fname .. " network", network, UPDATE_NETWORK_SPEC)
-  local body = { allowOut = string_list(fname, "allow_out", n.allow_out),
-                 denyOut = string_list(fname, "deny_out", n.deny_out),
+  local n = UPDATE_NETWORK_BODY:check(network)
+  local body = { allowOut = string_list(UPDATE_NETWORK, "allow_out", n.allow_out),
+                 denyOut = string_list(UPDATE_NETWORK, "deny_out", n.deny_out),
                  allow_internet_access = n.allow_internet_access, rules = n.rules }
-  if n.egress_proxy then body.egressProxy = network_body({ egress_proxy = n.egress_proxy }, fname).egressProxy end
-  local id, cfg = target(fname, self_or_id, opts)
+  if n.egress_proxy then body.egressProxy = network_body({ egress_proxy = n.egress_proxy }, UPDATE_NETWORK).egressProxy end
+  local id, cfg = target(UPDATE_NETWORK, self_or_id, opts)
   if cfg.debug then return end
   api.update_network(cfg, id, body)
 end
+
+local PAUSE = config.declare("Sandbox.pause", { { "keep_memory", "boolean" } })
 
 --- Pause a sandbox: `Sandbox.pause(id, opts)` or `sbx:pause(opts)`. True when paused, false when it
 --- already was. `keep_memory = false` keeps only the filesystem (processes are not resumed).
@@ -382,13 +375,15 @@ end
 ---@param opts (e2b.ConnectionOpts|{keep_memory: boolean?})?
 ---@return boolean
 function Sandbox.pause(self_or_id, opts)
-  local id, cfg, o = target("Sandbox.pause", self_or_id, opts, { keep_memory = "boolean" })
+  local id, cfg, o = target(PAUSE, self_or_id, opts)
   if cfg.debug then return true end
   return api.pause(cfg, id, o.keep_memory ~= false)
 end
 Sandbox.beta_pause = Sandbox.pause
 
 local function num(v) return type(v) == "number" and v or tonumber(v) end
+
+local METRICS = config.declare("Sandbox.get_metrics", { { "start", "number" }, { "end", "number" } })
 
 ---@class e2b.SandboxMetric
 ---@field timestamp string       RFC 3339
@@ -407,13 +402,11 @@ local function num(v) return type(v) == "number" and v or tonumber(v) end
 ---@param opts (e2b.ConnectionOpts|{start: number?, ["end"]: number?})?
 ---@return e2b.SandboxMetric[]
 function Sandbox.get_metrics(self_or_id, opts)
-  local id, cfg, o = target("Sandbox.get_metrics", self_or_id, opts, { start = "number", ["end"] = "number" })
+  local id, cfg, o = target(METRICS, self_or_id, opts)
   for _, k in ipairs({ "start", "end" }) do
-    if o[k] ~= nil and o[k] < 0 then
-      errors.InvalidArgumentError:raise("Sandbox.get_metrics: '" .. k .. "' must be unix seconds >= 0")
-    end
+    if o[k] ~= nil and o[k] < 0 then METRICS:fail("'" .. k .. "' must be unix seconds >= 0") end
   end
-  if is_sandbox(self_or_id) and envd.compare_versions(self_or_id.envd_version, "0.1.5") < 0 then
+  if is_sandbox(self_or_id) and version.compare(self_or_id.envd_version, "0.1.5") < 0 then
     errors.TemplateError:raise("You need to update the template to use the new SDK.")
   end
   if cfg.debug then return {} end
@@ -427,6 +420,8 @@ function Sandbox.get_metrics(self_or_id, opts)
 end
 
 local LOG_LEVELS = { debug = true, info = true, warn = true, error = true }
+local LOGS = config.declare("Sandbox.get_logs", { { "cursor", "number" }, { "limit", "integer" },
+  { "direction", "string" }, { "level", "string" }, { "search", "string" } })
 
 ---@class e2b.SandboxLogEntry
 ---@field timestamp string   RFC 3339
@@ -441,20 +436,13 @@ local LOG_LEVELS = { debug = true, info = true, warn = true, error = true }
 ---@param opts table?
 ---@return e2b.SandboxLogEntry[]
 function Sandbox.get_logs(self_or_id, opts)
-  local id, cfg, o = target("Sandbox.get_logs", self_or_id, opts, { cursor = "number", limit = "integer",
-    direction = "string", level = "string", search = "string" })
-  if o.limit and (o.limit < 0 or o.limit > 1000) then
-    errors.InvalidArgumentError:raise("Sandbox.get_logs: limit must be between 0 and 1000")
-  end
+  local id, cfg, o = target(LOGS, self_or_id, opts)
+  if o.limit and (o.limit < 0 or o.limit > 1000) then LOGS:fail("limit must be between 0 and 1000") end
   if o.direction and o.direction ~= "forward" and o.direction ~= "backward" then
-    errors.InvalidArgumentError:raise("Sandbox.get_logs: direction must be \"forward\" or \"backward\"")
+    LOGS:fail("direction must be \"forward\" or \"backward\"")
   end
-  if o.level and not LOG_LEVELS[o.level] then
-    errors.InvalidArgumentError:raise("Sandbox.get_logs: level must be debug, info, warn or error")
-  end
-  if o.search and #o.search > 256 then
-    errors.InvalidArgumentError:raise("Sandbox.get_logs: search is limited to 256 characters")
-  end
+  if o.level and not LOG_LEVELS[o.level] then LOGS:fail("level must be debug, info, warn or error") end
+  if o.search and #o.search > 256 then LOGS:fail("search is limited to 256 characters") end
   if cfg.debug then return {} end
   local out = {}
   for i, l in ipairs(api.logs(cfg, id, o)) do
@@ -488,6 +476,8 @@ function Sandbox:download_url(path, opts)
   return signature.url(self._envd, "Sandbox:download_url", "read", path, opts)
 end
 
+local IS_RUNNING = options.declare("Sandbox:is_running", { { "request_timeout", "number" } })
+
 --- True when the sandbox answers (envd /health), false when it is gone (502).
 ---@param opts { request_timeout: number? }?
 ---@return boolean
@@ -495,7 +485,7 @@ function Sandbox:is_running(opts)
   if not is_sandbox(self) then
     errors.InvalidArgumentError:raise("Sandbox:is_running: call it as a method, sbx:is_running()")
   end
-  local o = options.check("Sandbox:is_running", opts, { request_timeout = "number" })
+  local o = IS_RUNNING:check(opts)
   local ok, err = pcall(self._envd.http, self._envd,
     { method = "GET", path = "/health", timeout = o.request_timeout })
   if ok then return true end
@@ -555,7 +545,8 @@ function Paginator:iter()
   end
 end
 
-local LIST_SPEC = config.spec({ query = "table", limit = "integer", next_token = "string" })
+local LIST = config.declare("Sandbox.list", { { "query", "table" }, { "limit", "integer" }, { "next_token", "string" } })
+local LIST_QUERY = LIST:sub("query", { { "metadata", "table" }, { "state", "table" } })
 
 --- List sandboxes. Returns a paginator (`has_next`, `next_items()`, `iter()`); no request is made
 --- until the first page is asked for.
@@ -563,19 +554,16 @@ local LIST_SPEC = config.spec({ query = "table", limit = "integer", next_token =
 ---@param opts (e2b.ConnectionOpts|{query: table?, limit: integer?, next_token: string?})?
 ---@return e2b.SandboxPaginator
 function Sandbox.list(opts)
-  local o = options.check("Sandbox.list", opts, LIST_SPEC)
-  local q = options.check("Sandbox.list query", o.query, { metadata = "table", state = "table" })
-  options.string_map("Sandbox.list", "query.metadata", q.metadata)
+  local o = LIST:check(opts)
+  local q = LIST_QUERY:check(o.query)
+  options.string_map(LIST.name, "query.metadata", q.metadata)
   for _, s in ipairs(q.state or {}) do
     if s ~= "running" and s ~= "paused" then
-      errors.InvalidArgumentError:raise("Sandbox.list: query.state entries must be \"running\" or \"paused\", got " ..
-        tostring(s))
+      LIST:fail("query.state entries must be \"running\" or \"paused\", got " .. tostring(s))
     end
   end
-  if o.limit and (o.limit < 1 or o.limit > 100) then
-    errors.InvalidArgumentError:raise("Sandbox.list: limit must be between 1 and 100")
-  end
-  local cfg = config.resolve("Sandbox.list", o)
+  if o.limit and (o.limit < 1 or o.limit > 100) then LIST:fail("limit must be between 1 and 100") end
+  local _, cfg = config.call(LIST, o)
   config.require_api_key(cfg)
   return setmetatable({ has_next = true, next_token = o.next_token, _cfg = cfg,
     _metadata = q.metadata, _state = q.state, _limit = o.limit }, Paginator)

@@ -1,79 +1,40 @@
---- The one place that drives `e2b.core`: turns request descriptions into core requests, waits for
+--- The one place that drives `e2b.core`: turns request specs into core requests, waits for
 --- them, and turns transport failures into `e2b.errors` objects.
 ---
 --- ```lua
 --- local T = transport.new({ request_timeout = 60, proxy = nil })
 --- local res = T:request({ method = "GET", url = url, headers = { ["X-API-KEY"] = key } })
---- local s = T:stream({ method = "POST", url = rpc, body = transport.json.encode(msg) })
+--- local s = T:stream({ method = "POST", url = rpc, body = body }, require("e2b.connect").codec)
 --- for msg in s.next, s do ... end   -- then `local _, end_info = s:next()`
 --- ```
 ---
---- Waiting lives in `T:wait(req, deadline)` only. By default it blocks in `client:step()`; a
---- coroutine scheduler installs `T.waiter = function(T, req, deadline) ... end` (same contract:
---- return true when `req` may have news, false when `deadline` passed) and yields inside it;
---- `transport.waiter` is the same hook for every transport (e2b.async sets it).
+--- Waiting lives in `T:wait(req, deadline)` (and `T:sleep(seconds)`) only. By default it blocks
+--- in `client:step()`; a coroutine scheduler installs its waiter with
+--- `transport.set_waiter(function(T, req, deadline) ... end, on_request)` (same contract: return
+--- true when `req` may have news, false when `deadline` passed; `req` is nil for a sleep) and
+--- yields inside it. `T.waiter` overrides it for one transport. e2b.async installs itself when
+--- its first task is spawned or a host driver is set.
 local core = require("e2b.core")
 local errors = require("e2b.errors")
 
 local transport = {}
 
 -- ---------------------------------------------------------------------------------------------
--- JSON: a private lua-cjson instance (never touch the global one's settings).
-
-local cjson = require("cjson").new()
-cjson.encode_sparse_array(false, 2, 10)
-
-local json = {}
-transport.json = json
-json.null = cjson.null
---- Encodes as `[]` (lua-cjson 2.1.0 writes every empty table as `{}`).
-json.empty_array = setmetatable({}, { __newindex = function() error("json.empty_array is read-only", 2) end,
-                                      __tostring = function() return "json.empty_array" end })
-local EMPTY = "\"e2b.json.empty_array\\u0000\""   -- what the sentinel's placeholder encodes to
-local EMPTY_PLACEHOLDER = "e2b.json.empty_array\0"
-
--- Copy-on-write walk replacing the sentinel; returns v itself when it holds no sentinel.
-local function mark(v, depth)
-  if v == json.empty_array then return EMPTY_PLACEHOLDER, true end
-  if type(v) ~= "table" or depth > 100 then return v, false end
-  local copy
-  for k, x in pairs(v) do
-    local y, changed = mark(x, depth + 1)
-    if changed then
-      if not copy then copy = {} for k2, x2 in pairs(v) do copy[k2] = x2 end end
-      copy[k] = y
-    end
-  end
-  return copy or v, copy ~= nil
-end
-
---- Encode a Lua value as JSON.
-function json.encode(v)
-  local marked, changed = mark(v, 0)
-  local s = cjson.encode(marked)
-  if changed then s = s:gsub(EMPTY:gsub("%p", "%%%0"), "[]") end
-  return s
-end
-
---- Decode JSON text (raises on invalid JSON, like cjson.decode).
-function json.decode(s)
-  return cjson.decode(s)
-end
-
---- Decode an answer's JSON body: the value, or nil when the body is empty or not JSON.
----@param s string?
----@return any
-function json.try_decode(s)
-  if s == nil or s == "" then return nil end
-  local ok, v = pcall(cjson.decode, s)
-  if ok then return v end
-  return nil
-end
-
--- ---------------------------------------------------------------------------------------------
 
 local T = {}
 T.__index = T
+
+-- The scheduler's hooks (transport.set_waiter); nil = the blocking wait.
+local waiter, on_request = nil, nil
+
+--- Install a scheduler for every transport: `fn(T, req, deadline)` replaces the blocking wait
+--- (`req` = nil: wait for the deadline only), `hook(req)` sees every request started. nil, nil
+--- restores the blocking wait.
+---@param fn (fun(T: table, req: userdata?, deadline: number?): boolean)?
+---@param hook fun(req: userdata)?
+function transport.set_waiter(fn, hook)
+  waiter, on_request = fn, hook
+end
 
 local KB, MIB = 1024, 1024 * 1024
 local DEFAULT_TIMEOUT = 60
@@ -99,6 +60,24 @@ function transport.new(cfg)
   }, T)
 end
 
+-- Shared transports, one per proxy and ca_file setting, so every sandbox reuses the same connections.
+local pool = {}
+
+--- The transport for a resolved config: the injected one (`cfg.transport`, a spec's fake), or
+--- the shared real one for its (proxy, ca_file).
+---@param cfg table
+---@return table
+function transport.shared(cfg)
+  if cfg.transport then return cfg.transport end
+  local key = (cfg.proxy or "") .. "\0" .. (cfg.ca_file or "")
+  local t = pool[key]
+  if not t then
+    t = transport.new(cfg)
+    pool[key] = t
+  end
+  return t
+end
+
 --- Wait until `req` may have news (new data or a state change) or `deadline` (core.now_ms()
 --- value, nil = none) passed. Returns true on news, false on deadline. Other requests' news
 --- seen meanwhile is remembered for their own wait.
@@ -107,15 +86,16 @@ function T:wait(req, deadline)
   if self.news[req] then self.news[req] = nil return true end
   local st = req:state()
   if st == "done" or st == "failed" or st == "closed" then return true end
-  local waiter = self.waiter or transport.waiter
-  if waiter then return waiter(self, req, deadline) end
+  local w = self.waiter or waiter
+  if w then return w(self, req, deadline) end
   return self:block(req, deadline)
 end
 
 --- The blocking wait (no scheduler): step the client until `req` has news or `deadline`.
+--- With `req` = nil it waits for the deadline, keeping every request's news.
 ---@return boolean
 function T:block(req, deadline)
-  if self.news[req] then self.news[req] = nil return true end
+  if req and self.news[req] then self.news[req] = nil return true end
   while true do
     local wait = 1000
     if deadline then
@@ -123,11 +103,26 @@ function T:block(req, deadline)
       if wait <= 0 then return false end
       if wait > 1000 then wait = 1000 end
     end
-    local hit = false
-    for _, r in ipairs(self.client:step(wait)) do
-      if r == req then hit = true else self.news[r] = true end
+    if req == nil and self.client:active() == 0 then
+      core.sleep_ms(math.ceil(wait))
+    else
+      local hit = false
+      for _, r in ipairs(self.client:step(wait)) do
+        if r == req then hit = true else self.news[r] = true end
+      end
+      if hit then return true end
     end
-    if hit then return true end
+  end
+end
+
+--- Wait `seconds` (a retry's back-off) the way every wait goes: inside a task the others run
+--- meanwhile; blocking, requests in flight keep being stepped (their news kept).
+---@param seconds number
+function T:sleep(seconds)
+  local deadline = core.now_ms() + seconds * 1000
+  while core.now_ms() < deadline do
+    local w = self.waiter or waiter
+    if w then w(self, nil, deadline) else self:block(nil, deadline) end
   end
 end
 
@@ -137,9 +132,9 @@ function T:deliver(list)
 end
 
 -- ---------------------------------------------------------------------------------------------
--- Request descriptions
+-- Request specs
 
-local DESC_KEYS = { method = true, url = true, headers = true, body = true, body_file = true,
+local SPEC_KEYS = { method = true, url = true, headers = true, body = true, body_file = true,
   multipart = true, response_file = true, timeout = true, stream_timeout = true,
   on_progress = true, max_buffered = true }
 
@@ -171,33 +166,33 @@ local function header_lines(h)
   return lines
 end
 
--- Core options for desc; `mode` is the core response mode.
-function T:_options(desc, mode)
-  if type(desc) ~= "table" then bad("bad request description (table expected, got " .. type(desc) .. ")") end
-  for k in pairs(desc) do
-    if not DESC_KEYS[k] then bad("bad request description: unknown option '" .. tostring(k) .. "'") end
+-- Core options for spec; `mode` is the core response mode.
+function T:_options(spec, mode)
+  if type(spec) ~= "table" then bad("bad request spec (table expected, got " .. type(spec) .. ")") end
+  for k in pairs(spec) do
+    if not SPEC_KEYS[k] then bad("bad request spec: unknown option '" .. tostring(k) .. "'") end
   end
-  if type(desc.method) ~= "string" then bad("bad request option 'method' (string expected)") end
-  if type(desc.url) ~= "string" then bad("bad request option 'url' (string expected)") end
-  if desc.on_progress ~= nil and type(desc.on_progress) ~= "function" then
+  if type(spec.method) ~= "string" then bad("bad request option 'method' (string expected)") end
+  if type(spec.url) ~= "string" then bad("bad request option 'url' (string expected)") end
+  if spec.on_progress ~= nil and type(spec.on_progress) ~= "function" then
     bad("bad request option 'on_progress' (function expected)")
   end
   return {
-    method = desc.method, url = desc.url, headers = header_lines(desc.headers),
-    body = desc.body, body_file = desc.body_file, multipart = desc.multipart,
-    response = mode, response_file = mode == "file" and desc.response_file or nil,
-    max_buffered = desc.max_buffered, proxy = self.proxy, ca_file = self.ca_file, verbose = self.trace or nil,
+    method = spec.method, url = spec.url, headers = header_lines(spec.headers),
+    body = spec.body, body_file = spec.body_file, multipart = spec.multipart,
+    response = mode, response_file = mode == "file" and spec.response_file or nil,
+    max_buffered = spec.max_buffered, proxy = self.proxy, ca_file = self.ca_file, verbose = self.trace or nil,
   }
 end
 
-function T:_start(desc, mode, timeout_ms, max_buffered)
-  local opts = self:_options(desc, mode)
+function T:_start(spec, mode, timeout_ms, max_buffered)
+  local opts = self:_options(spec, mode)
   -- 0 means "no limit" to the core: a positive limit never rounds down to it
   opts.timeout_ms = timeout_ms > 0 and math.max(1, math.floor(timeout_ms + 0.5)) or 0
   if opts.max_buffered == nil then opts.max_buffered = max_buffered end
   local ok, req = pcall(self.client.request, self.client, opts)
   if not ok then bad(tostring(req)) end   -- core rejected an option: a caller's mistake
-  local hook = self.on_request or transport.on_request   -- e2b.async: the owner task
+  local hook = self.on_request or on_request   -- e2b.async: the owner task
   if hook then hook(req) end
   return req
 end
@@ -209,9 +204,9 @@ local PHRASE = {
 }
 
 -- Raise the error for a failed core request.
-local function fail(req, desc)
+local function fail(req, spec)
   local e = req:error() or { kind = "canceled", message = "request closed", curl_code = 0 }
-  local msg = string.format("%s %s: %s (%s)", desc.method, display_url(desc.url),
+  local msg = string.format("%s %s: %s (%s)", spec.method, display_url(spec.url),
                             PHRASE[e.kind] or e.kind, e.message)
   req:close()
   if e.kind == "timeout" then
@@ -220,46 +215,46 @@ local function fail(req, desc)
   errors.SandboxError:raise(msg, { kind = e.kind, curl_code = e.curl_code })
 end
 
-local function timeout_error(req, desc, what, secs)
+local function timeout_error(req, spec, what, secs)
   req:close()
-  errors.TimeoutError:raise(string.format("%s %s: timed out (%s within %g s)", desc.method,
-    display_url(desc.url), what, secs), { kind = "timeout" })
+  errors.TimeoutError:raise(string.format("%s %s: timed out (%s within %g s)", spec.method,
+    display_url(spec.url), what, secs), { kind = "timeout" })
 end
 
-local function progress(req, desc, last)
+local function progress(req, spec, last)
   local p = req:progress()
   local done, total
-  if desc.body_file or desc.multipart or desc.body then
+  if spec.body_file or spec.multipart or spec.body then
     done, total = p.up_now, p.up_total
   else
     done, total = p.down_now, p.down_total
   end
-  if done ~= last then desc.on_progress(done, total) end
+  if done ~= last then spec.on_progress(done, total) end
   return done
 end
 
---- Send a request and wait for the whole answer. `desc.response_file`: a 2xx body is streamed
+--- Send a request and wait for the whole answer. `spec.response_file`: a 2xx body is streamed
 --- to that file (`body` is then nil); any other answer's body is returned as usual.
 ---@return {status: integer, headers: table, body: string?}
-function T:request(desc)
-  local timeout = seconds(desc and desc.timeout, "timeout", self.request_timeout)
-  local to_file = type(desc) == "table" and desc.response_file ~= nil
-  local req = self:_start(desc, to_file and "file" or "buffer", timeout * 1000)
+function T:request(spec)
+  local timeout = seconds(spec and spec.timeout, "timeout", self.request_timeout)
+  local to_file = type(spec) == "table" and spec.response_file ~= nil
+  local req = self:_start(spec, to_file and "file" or "buffer", timeout * 1000)
   local parts, last = {}, nil
   while true do
     local st = req:state()
     local chunk = req:take()
     if chunk and #chunk > 0 then parts[#parts + 1] = chunk end
-    if desc.on_progress then
+    if spec.on_progress then
       -- the caller's callback may raise: cancel the transfer rather than leave it pinned in flight
-      local ok, done = pcall(progress, req, desc, last)
+      local ok, done = pcall(progress, req, spec, last)
       if not ok then req:close() error(done, 0) end
       last = done
     end
     if st == "done" then break end
-    if st == "failed" or st == "closed" then fail(req, desc) end
+    if st == "failed" or st == "closed" then fail(req, spec) end
     -- with a progress callback, wake up now and then even without news
-    self:wait(req, desc.on_progress and core.now_ms() + 100 or nil)
+    self:wait(req, spec.on_progress and core.now_ms() + 100 or nil)
   end
   local res = { status = req:status(), headers = req:headers() or {} }
   local ok2xx = res.status >= 200 and res.status < 300
@@ -268,7 +263,7 @@ function T:request(desc)
   return res
 end
 
---- `T:request` with the body uploaded from `desc.body_file` or `desc.multipart`.
+--- `T:request` with the body uploaded from `spec.body_file` or `spec.multipart`.
 T.upload = T.request
 
 -- ---------------------------------------------------------------------------------------------
@@ -278,42 +273,42 @@ local Reader = {}
 Reader.__index = Reader
 
 -- Wait for the header block, bounded by the request timeout (or a failure).
-local function await_headers(self, req, desc, timeout)
+local function await_headers(self, req, spec, timeout)
   local deadline = timeout > 0 and core.now_ms() + timeout * 1000 or nil
   while req:state() == "pending" do
-    if not self:wait(req, deadline) then timeout_error(req, desc, "no response", timeout) end
+    if not self:wait(req, deadline) then timeout_error(req, spec, "no response", timeout) end
   end
-  if req:state() == "failed" then fail(req, desc) end
+  if req:state() == "failed" then fail(req, spec) end
 end
 
 --- Open a download: returns a reader with `status`, `headers`, `r:read()` (next chunk, or nil at
 --- the end) and `r:close()`. Memory stays flat: the core pauses the transfer while chunks wait.
---- `desc.timeout` bounds the wait for the headers and for each chunk (idle timeout);
---- `desc.stream_timeout` bounds the whole transfer (default none).
-function T:open(desc)
-  local timeout = seconds(desc and desc.timeout, "timeout", self.request_timeout)
-  local total = seconds(desc and desc.stream_timeout, "stream_timeout", 0)
-  local req = self:_start(desc, "buffer", total * 1000, 256 * KB)
-  await_headers(self, req, desc, timeout)
-  return setmetatable({ t = self, req = req, desc = desc, timeout = timeout,
+--- `spec.timeout` bounds the wait for the headers and for each chunk (idle timeout);
+--- `spec.stream_timeout` bounds the whole transfer (default none).
+function T:open(spec)
+  local timeout = seconds(spec and spec.timeout, "timeout", self.request_timeout)
+  local total = seconds(spec and spec.stream_timeout, "stream_timeout", 0)
+  local req = self:_start(spec, "buffer", total * 1000, 256 * KB)
+  await_headers(self, req, spec, timeout)
+  return setmetatable({ t = self, req = req, spec = spec, timeout = timeout,
                         status = req:status(), headers = req:headers() or {} }, Reader)
 end
 
 --- Next chunk of the body, or nil at the end. Raises the transport error on failure.
 ---@return string?
 function Reader:read()
-  local req, desc = self.req, self.desc
+  local req, spec = self.req, self.spec
   if self.finished then return nil end
   while true do
     local st = req:state()
     local chunk = req:take()
     if chunk and #chunk > 0 then return chunk end
     if st == "done" then self:close() return nil end
-    if st == "failed" or st == "closed" then self.finished = true fail(req, desc) end
+    if st == "failed" or st == "closed" then self.finished = true fail(req, spec) end
     local deadline = self.timeout > 0 and core.now_ms() + self.timeout * 1000 or nil
     if not self.t:wait(req, deadline) then
       self.finished = true
-      timeout_error(req, desc, "no data", self.timeout)
+      timeout_error(req, spec, "no data", self.timeout)
     end
   end
 end
@@ -324,13 +319,13 @@ function Reader:close()
   self.req:close()
 end
 
---- Download `desc.url`. With `on_chunk`, each chunk is passed to it as it arrives; with
---- `desc.response_file`, the body goes to that file. Returns { status, headers, body? }
+--- Download `spec.url`. With `on_chunk`, each chunk is passed to it as it arrives; with
+--- `spec.response_file`, the body goes to that file. Returns { status, headers, body? }
 --- (body only when neither was given, or for a non-2xx answer).
-function T:download(desc, on_chunk)
-  if on_chunk == nil then return self:request(desc) end
+function T:download(spec, on_chunk)
+  if on_chunk == nil then return self:request(spec) end
   if type(on_chunk) ~= "function" then bad("bad argument 'on_chunk' (function expected)") end
-  local r = self:open(desc)
+  local r = self:open(spec)
   local res = { status = r.status, headers = r.headers }
   local ok2xx = r.status >= 200 and r.status < 300
   local parts = {}
@@ -350,19 +345,34 @@ function T:download(desc, on_chunk)
 end
 
 -- ---------------------------------------------------------------------------------------------
--- Connect server streams
+-- Message streams: a core codec decodes the answer into messages; a protocol module (e2b.connect)
+-- says what they mean. The transport only queues, waits and fails.
 
 local Stream = {}
 Stream.__index = Stream
 
---- Start a Connect server-streaming call. `desc.timeout` (default: request timeout) bounds the
---- wait for the headers and the first message; `desc.stream_timeout` (default 0 = none) the
---- whole stream.
-function T:stream(desc)
-  local timeout = seconds(desc and desc.timeout, "timeout", self.request_timeout)
-  local total = seconds(desc and desc.stream_timeout, "stream_timeout", 0)
-  local req = self:_start(desc, "connect", total * 1000)
-  local s = setmetatable({ t = self, req = req, desc = desc, queue = {}, qi = 1, qn = 0,
+---@class e2b.transport.Codec
+---@field mode string   the core response mode that decodes the body into messages ("connect")
+---@field accept fun(status: integer, headers: table): (string?, string?)
+---                     once the headers are known: nil (go on), "raw" (not decoded: the raw body
+---                     ends the stream through raw_end) or an error kind plus a message
+---@field frame fun(m: table): string, any, any
+---                     one decoded message → "message", value | "end", end_info |
+---                     "error", kind, message
+---@field raw_end fun(status: integer, body: string): table   the end_info of a raw answer
+---@field eof string    the protocol error when the body ends without an "end" frame
+
+--- Start a server stream whose messages `codec` interprets (see e2b.connect: connect.codec).
+--- `spec.timeout` (default: request timeout) bounds the wait for the headers and the first
+--- message; `spec.stream_timeout` (default 0 = none) the whole stream.
+---@param spec table
+---@param codec e2b.transport.Codec
+function T:stream(spec, codec)
+  if type(codec) ~= "table" or type(codec.mode) ~= "string" then bad("bad argument 'codec' (table expected)") end
+  local timeout = seconds(spec and spec.timeout, "timeout", self.request_timeout)
+  local total = seconds(spec and spec.stream_timeout, "stream_timeout", 0)
+  local req = self:_start(spec, codec.mode, total * 1000)
+  local s = setmetatable({ t = self, req = req, spec = spec, codec = codec, queue = {}, qi = 1, qn = 0,
                            timeout = timeout, started = false }, Stream)
   s.deadline = timeout > 0 and core.now_ms() + timeout * 1000 or nil
   return s
@@ -371,69 +381,58 @@ end
 local function stream_error(s, kind, what)
   s.finished = true
   s.req:close()
-  errors.SandboxError:raise(string.format("%s %s: %s", s.desc.method, display_url(s.desc.url), what),
+  errors.SandboxError:raise(string.format("%s %s: %s", s.spec.method, display_url(s.spec.url), what),
                             { kind = kind })
 end
 
-local function decode(s, data)
-  local ok, v = pcall(cjson.decode, data)
-  if not ok or type(v) ~= "table" then
-    stream_error(s, "malformed", "malformed Connect stream (a message is not a JSON object)")
-  end
-  return v
-end
-
--- Non-200 answer: collect the raw body and end the stream with it.
-local function http_end(s)
+-- An answer the codec does not decode: collect the raw body and end the stream with it.
+local function raw_end(s)
   local req, parts = s.req, {}
   while true do
     local st = req:state()
     local chunk = req:take()
     if type(chunk) == "string" then parts[#parts + 1] = chunk end
     if st == "done" then break end
-    if st == "failed" or st == "closed" then s.finished = true fail(req, s.desc) end
+    if st == "failed" or st == "closed" then s.finished = true fail(req, s.spec) end
     if not s.t:wait(req, s.deadline) then
       s.finished = true
-      timeout_error(req, s.desc, "no complete answer", s.timeout)
+      timeout_error(req, s.spec, "no complete answer", s.timeout)
     end
   end
   s.finished = true
-  s.end_info = { http_status = req:status(), body = table.concat(parts) }
+  s.end_info = s.codec.raw_end(req:status(), table.concat(parts))
   req:close()
 end
 
---- Next message (a table decoded from JSON), or `nil, end_info` at the end: end_info is the
---- end-of-stream payload (`{}` or `{ error = { code, message } }`), or for a non-200 answer
---- `{ http_status = n, body = "<raw body>" }`. Transport failures raise.
----@return table?, table?
+--- Next message (what the codec made of it), or `nil, end_info` at the end (end_info: what the
+--- codec made of the end frame or of a raw answer). Transport failures raise.
+---@return any, table?
 function Stream:next()
-  local req = self.req
+  local req, codec = self.req, self.codec
   while true do
     if self.finished then return nil, self.end_info end
     local m = self.queue[self.qi]
     if m then
       self.queue[self.qi] = nil
       self.qi = self.qi + 1
-      if m.flags == 2 then
+      local what, a, b = codec.frame(m)
+      if what == "end" then
         self.finished = true
-        self.end_info = decode(self, m.data)
+        self.end_info = a
         req:close()
-        return nil, self.end_info
+        return nil, a
+      elseif what == "error" then
+        stream_error(self, a, b)
       end
       self.started = true
-      return decode(self, m.data)
+      return a
     end
     local st = req:state()
-    if st == "headers" or st == "done" then
-      local status = req:status()
-      if status ~= 200 then http_end(self) return nil, self.end_info end
-      if not self.checked then
-        self.checked = true
-        local ct = (req:headers() or {})["content-type"] or ""
-        if not ct:find("^application/connect%+json") then
-          stream_error(self, "protocol", "unexpected content type '" .. ct .. "' for a Connect stream")
-        end
-      end
+    if (st == "headers" or st == "done") and not self.checked then
+      self.checked = true
+      local verdict, message = codec.accept(req:status(), req:headers() or {})
+      if verdict == "raw" then raw_end(self) return nil, self.end_info end
+      if verdict then stream_error(self, verdict, message) end
     end
     local got = req:take()
     if type(got) == "table" then
@@ -444,15 +443,15 @@ function Stream:next()
     end
     if not self.queue[self.qi] then
       if st == "done" then
-        stream_error(self, "protocol", "Connect stream ended without an end-of-stream message")
+        stream_error(self, "protocol", codec.eof)
       elseif st == "failed" or st == "closed" then
         self.finished = true
-        fail(req, self.desc)
+        fail(req, self.spec)
       end
       local deadline = not self.started and self.deadline or nil
       if not self.t:wait(req, deadline) then
         self.finished = true
-        timeout_error(req, self.desc, "no first message", self.timeout)
+        timeout_error(req, self.spec, "no first message", self.timeout)
       end
     end
   end

@@ -12,10 +12,10 @@
 local Watch = {}
 Watch.__index = Watch
 
-local errors = require("e2b.errors")
--- Waits happen inside these pcalls: async.pcall lets a task yield through them on PUC 5.1 too.
-local pcall = require("e2b.async").pcall
-local Filesystem = require("e2b.filesystem")
+-- Waits happen inside these pcalls: compat.pcall lets a task yield through them on PUC 5.1 too.
+local pcall = require("e2b.compat").pcall
+local stream = require("e2b.stream")
+local entry_info = require("e2b.entry").from_proto
 
 -- Event type names as the official SDKs spell them.
 local TYPES = {
@@ -33,26 +33,22 @@ end
 ---@field type "create"|"write"|"remove"|"rename"|"chmod"
 ---@field entry e2b.EntryInfo?      with include_entry, for create/write/chmod
 
+local function start_message(msg)
+  if msg.start == nil then return nil end
+  return msg.start
+end
+
 --- Wrap an open WatchDir stream. Waits for its `start` message, so events caused after this
 --- returns are seen.
----@param stream e2b.RpcStream
+---@param source e2b.RpcStream
 ---@param path string
 ---@param on_event fun(ev: e2b.FilesystemEvent)?
 ---@param timeout number  the watch's duration in seconds (0 = none)
 ---@return e2b.WatchHandle
-function Watch.open(stream, path, on_event, timeout)
-  local self = setmetatable({ _stream = stream, path = path, on_event = on_event, stopped = false,
-                              _timeout = timeout }, Watch)
-  local ok, first = pcall(stream.next, stream)
-  if not ok then
-    stream:close()
-    error(first, 0)
-  end
-  if type(first) ~= "table" or first.start == nil then
-    stream:close()
-    errors.SandboxError:raise("Expected start event from the directory watcher")
-  end
-  return self
+function Watch.open(source, path, on_event, timeout)
+  local s = stream.open(source, { timeout = timeout, start = start_message,
+    start_error = "Expected start event from the directory watcher" })
+  return setmetatable({ _stream = s, path = path, on_event = on_event, stopped = false }, Watch)
 end
 
 --- The next event (calling on_event with it), or nil once the watch ended: stopped, or its
@@ -63,12 +59,7 @@ function Watch:next()
     local ok, msg = pcall(self._stream.next, self._stream)
     if not ok then
       self.stopped = true
-      self._stream:close()
-      -- the watch's own timeout: envd's deadline, or the client's equal stream deadline first
-      if errors.is(msg) and (msg.code == "deadline_exceeded" or
-          (self._timeout > 0 and msg.kind == "timeout" and errors.is(msg, errors.TimeoutError))) then
-        return nil
-      end
+      if self._stream:is_deadline(msg) then return nil end   -- the watch's own timeout
       error(msg, 0)
     end
     if msg == nil then self.stopped = true return nil end
@@ -76,7 +67,7 @@ function Watch:next()
     local kind = type(fs) == "table" and TYPES[fs.type]
     if kind then   -- keepalives and unknown event types are skipped
       local ev = { name = fs.name, type = kind }
-      if type(fs.entry) == "table" then ev.entry = Filesystem.entry(fs.entry) end
+      if type(fs.entry) == "table" then ev.entry = entry_info(fs.entry) end
       if self.on_event then self.on_event(ev) end
       return ev
     end

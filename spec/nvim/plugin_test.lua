@@ -32,7 +32,7 @@ local function main()
   check("plugin commands defined", vim.fn.exists(":E2BRun") == 2 and vim.fn.exists(":E2BStop") == 2
         and vim.fn.exists(":E2BSandboxes") == 2, "missing :E2B* commands")
   local plugin = require("e2b_nvim")
-  local client = function() return require("e2b.config").transport({}).client end
+  local client = function() return require("e2b.transport").shared({}).client end
 
   -- 1. streaming while a vim timer ticks every 50 ms
   local ticks, samples = {}, {}

@@ -1,4 +1,4 @@
---- A transport double for unit specs: records every request description and answers from
+--- A transport double for unit specs: records every request spec and answers from
 --- handlers registered per "METHOD /path" (query string excluded), so request building, response
 --- parsing and error mapping are tested without a network.
 ---
@@ -11,8 +11,8 @@
 --- Stream handlers return an array of messages; an entry { error = {code, message} } ends the
 --- stream with that end-of-stream error, { http_status = n, body = "…" } with a non-200 answer,
 --- { raise = err } raises err (a transport failure). Like the real transport, request
---- descriptions with unknown keys are refused.
-local json = require("cjson").new()
+--- specs with unknown keys are refused.
+local json = require("e2b.json")
 
 local Fake = {}
 Fake.__index = Fake
@@ -36,15 +36,15 @@ function Fake:on(route, fn)
   self.handlers[route] = fn
 end
 
-local function route_of(desc)
-  local path = desc.url:match("^https?://[^/]+(/[^?]*)") or desc.url
-  return desc.method .. " " .. path
+local function route_of(spec)
+  local path = spec.url:match("^https?://[^/]+(/[^?]*)") or spec.url
+  return spec.method .. " " .. path
 end
 
 --- Parsed query parameters of a recorded request.
-function M.query(desc)
+function M.query(spec)
   local q = {}
-  local s = desc.url:match("%?(.*)$") or ""
+  local s = spec.url:match("%?(.*)$") or ""
   for k, v in s:gmatch("([^&=]+)=([^&]*)") do
     q[k] = v:gsub("%%(%x%x)", function(h) return string.char(tonumber(h, 16)) end)
   end
@@ -52,31 +52,38 @@ function M.query(desc)
 end
 
 --- The JSON body of a recorded request, decoded.
-function M.body(desc)
-  local b = desc.body
-  if b and desc.headers and desc.headers["Content-Type"] == "application/connect+json" then b = b:sub(6) end
+function M.body(spec)
+  local b = spec.body
+  if b and spec.headers and spec.headers["Content-Type"] == "application/connect+json" then b = b:sub(6) end
   return b and json.decode(b)
 end
 
-local DESC_KEYS = { method = true, url = true, headers = true, body = true, body_file = true,
+local SPEC_KEYS = { method = true, url = true, headers = true, body = true, body_file = true,
   multipart = true, response_file = true, timeout = true, stream_timeout = true,
   on_progress = true, max_buffered = true }
 
-function Fake:_dispatch(desc)
-  for k in pairs(desc) do
-    if not DESC_KEYS[k] then error("fake transport: unknown request option '" .. tostring(k) .. "'", 0) end
+function Fake:_dispatch(spec)
+  for k in pairs(spec) do
+    if not SPEC_KEYS[k] then error("fake transport: unknown request option '" .. tostring(k) .. "'", 0) end
   end
-  self.requests[#self.requests + 1] = desc
-  self.last = desc
-  local h = self.handlers[route_of(desc)]
-  if not h then error("fake transport: no handler for " .. route_of(desc), 0) end
-  return h(desc)
+  self.requests[#self.requests + 1] = spec
+  self.last = spec
+  local h = self.handlers[route_of(spec)]
+  if not h then error("fake transport: no handler for " .. route_of(spec), 0) end
+  return h(spec)
 end
 
-function Fake:request(desc)
-  local res = self:_dispatch(desc)
-  if desc.response_file and res.status >= 200 and res.status < 300 then
-    local f = assert(io.open(desc.response_file, "wb"))
+--- Retry back-off (api.call): recorded in `slept`, and really waited.
+function Fake:sleep(seconds)
+  self.slept = self.slept or {}
+  self.slept[#self.slept + 1] = seconds
+  require("e2b.core").sleep_ms(math.ceil(seconds * 1000))
+end
+
+function Fake:request(spec)
+  local res = self:_dispatch(spec)
+  if spec.response_file and res.status >= 200 and res.status < 300 then
+    local f = assert(io.open(spec.response_file, "wb"))
     f:write(res.body or "")
     f:close()
     res = { status = res.status, headers = res.headers }
@@ -99,8 +106,10 @@ end
 
 function Stream:close() self.closed = true end
 
-function Fake:stream(desc)
-  local msgs = self:_dispatch(desc)
+function Fake:stream(spec, codec)
+  -- like the real one, a stream needs the codec of its protocol (e2b.connect passes it)
+  if type(codec) ~= "table" or type(codec.mode) ~= "string" then error("fake transport: stream without a codec", 0) end
+  local msgs = self:_dispatch(spec)
   local s = setmetatable({ msgs = msgs, i = 0 }, Stream)
   self.streams = self.streams or {}
   self.streams[#self.streams + 1] = s
@@ -118,8 +127,8 @@ end
 function Reader:close() self.closed = true end
 
 --- Streaming download: the handler's response body is delivered in chunks of `chunk_size`.
-function Fake:open(desc)
-  local res = self:_dispatch(desc)
+function Fake:open(spec)
+  local res = self:_dispatch(spec)
   local chunks, body, size = {}, res.body or "", self.chunk_size or 3
   for i = 1, #body, size do chunks[#chunks + 1] = body:sub(i, i + size - 1) end
   return setmetatable({ status = res.status, headers = res.headers or {}, chunks = chunks, i = 0 }, Reader)

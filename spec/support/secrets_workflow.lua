@@ -38,7 +38,7 @@ end
 local function fault(rule)
   local t = transport.new({ request_timeout = 10 })
   local res = t:request({ method = "POST", url = env("SECRETS_CONTROL_URL") .. "/faults",
-    headers = { ["Content-Type"] = "application/json" }, body = transport.json.encode(rule) })
+    headers = { ["Content-Type"] = "application/json" }, body = require("e2b.json").encode(rule) })
   assert(res.status == 201, res.body)
   t:close()
 end

@@ -1,7 +1,7 @@
 -- Starts one of the loopback Node servers in spec/support (h2_server.js, proxy_server.js) for a
 -- spec file and stops it again. The server prints one JSON ready line; its fields are returned
 -- with `stop()` added.
-local cjson = require("cjson").new()
+local json = require("e2b.json")
 
 local M = {}
 
@@ -22,7 +22,7 @@ function M.start(script, args)
   end
   os.remove(out)
   assert(line, script .. " did not start")
-  local info = cjson.decode(line)
+  local info = json.decode(line)
   info.stop = function() os.execute(string.format("kill %d 2>/dev/null", info.pid)) end
   return info
 end

@@ -1,5 +1,5 @@
 'use strict';
-// Small HTTP helpers shared by the API handlers: JSON replies, {code,message} errors, bodies.
+// Small HTTP helpers shared by the API handlers, envd and the router: JSON replies, {code,message} errors, bodies.
 const MAX_BODY = 1024 * 1024;
 const MAX_DRAIN = 64 * MAX_BODY; // what an oversized body may send before its connection is cut
 
@@ -11,9 +11,17 @@ class HttpError extends Error {
   }
 }
 
+// The one JSON reply of the emulator (API, envd, router): a reply after the headers went out
+// cannot be sent, so the connection is cut instead.
 function sendJson(res, status, body, headers = {}) {
+  if (res.headersSent) { res.destroy(); return; }
   const data = Buffer.from(JSON.stringify(body));
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': data.length, ...headers });
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'X-Content-Type-Options': 'nosniff',
+    'Content-Length': data.length,
+    ...headers,
+  });
   res.end(data);
 }
 

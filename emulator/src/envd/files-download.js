@@ -5,6 +5,7 @@ const fs = require('fs');
 const zlib = require('zlib');
 const { Transform } = require('stream');
 const { pipeline } = require('stream/promises');
+const { sendJson } = require('../api/http');
 
 const TYPES = {
   txt: 'text/plain; charset=utf-8', md: 'text/markdown; charset=utf-8', html: 'text/html; charset=utf-8',
@@ -109,9 +110,7 @@ async function sendOpen(req, res, file, name) {
   const ranged = req.headers.range !== undefined;
   const encoding = ranged ? 'identity' : chooseEncoding(req.headers['accept-encoding']);
   if (!encoding) {
-    const body = JSON.stringify({ code: 406, message: 'no acceptable encoding found, supported: [gzip]' });
-    res.writeHead(406, { 'Content-Type': 'application/json; charset=utf-8', 'X-Content-Type-Options': 'nosniff', 'Content-Length': Buffer.byteLength(body) });
-    res.end(body);
+    sendJson(res, 406, { code: 406, message: 'no acceptable encoding found, supported: [gzip]' });
     return;
   }
   const headers = {

@@ -10,21 +10,7 @@ const { makeDirs, chownTo } = require('./fsutil');
 const { readMultipart, boundaryOf, dispositionParams, MultipartError } = require('./multipart');
 const { sendFile } = require('./files-download');
 const metadata = require('./metadata');
-
-class HttpError extends Error {
-  constructor(status, message) { super(message); this.status = status; }
-}
-
-function sendError(res, status, message) {
-  if (res.headersSent) { res.destroy(); return; }
-  const body = JSON.stringify({ code: status, message });
-  res.writeHead(status, {
-    'Content-Type': 'application/json; charset=utf-8',
-    'X-Content-Type-Options': 'nosniff',
-    'Content-Length': Buffer.byteLength(body),
-  });
-  res.end(body);
-}
+const { HttpError, sendJson, sendError } = require('../api/http');
 
 // The router passes sandbox = null for signed URLs that name no sandbox: find the one whose
 // token signs this request.
@@ -184,9 +170,7 @@ async function receive(req, res, sbx, user, type, query, meta, body) {
       try { written.push(await writeFile(sbx, user, p, chunks, meta)); } catch (e) { throw osError(e, p); }
     }
   }
-  const out = JSON.stringify(written);
-  res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(out) });
-  res.end(out);
+  sendJson(res, 200, written);
 }
 
 async function handleFiles(req, res, sandbox, registry) {

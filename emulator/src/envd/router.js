@@ -8,12 +8,7 @@ const log = require('../log');
 
 const ENVD_PORT = 49983;
 
-function sendJson(res, status, body) {
-  if (res.headersSent) { res.destroy(); return; }
-  const data = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) });
-  res.end(data);
-}
+const { sendJson } = require('../api/http');
 
 // -> { id, port } from Host "<port>-<id>.<domain>", else from the E2b-Sandbox-* headers.
 function target(req) {

@@ -9,16 +9,7 @@ const { kSandbox, authnInterceptor } = require('./context');
 const { processService } = require('./process');
 const { filesystemService } = require('./filesystem');
 const { handleFiles } = require('./files-http');
-
-function sendJson(res, status, body) {
-  const data = JSON.stringify(body);
-  res.writeHead(status, {
-    'Content-Type': 'application/json; charset=utf-8',
-    'X-Content-Type-Options': 'nosniff',
-    'Content-Length': Buffer.byteLength(data),
-  });
-  res.end(data);
-}
+const { sendJson } = require('../api/http');
 
 function createEnvdHandler({ registry } = {}) {
   const sandboxOfRequest = new WeakMap();

@@ -4,6 +4,7 @@
 // poking at envd by hand.
 const http = require('http');
 const { createEnvdHandler } = require('./services');
+const { sendJson } = require('../api/http');
 
 async function startStandaloneEnvd({ sandbox, registry = null }) {
   const handler = createEnvdHandler({ registry });
@@ -12,9 +13,7 @@ async function startStandaloneEnvd({ sandbox, registry = null }) {
     if (req.url === '/health') { res.writeHead(204, { 'Cache-Control': 'no-store' }); res.end(); return; }
     const token = sandbox.envdAccessToken;
     if (token && !req.url.startsWith('/files') && req.headers['x-access-token'] !== token) {
-      const body = JSON.stringify({ code: 401, message: 'unauthorized access, please provide a valid access token or method signing if supported' });
-      res.writeHead(401, { 'Content-Type': 'application/json; charset=utf-8' });
-      res.end(body);
+      sendJson(res, 401, { code: 401, message: 'unauthorized access, please provide a valid access token or method signing if supported' });
       return;
     }
     handler(req, res, sandbox);

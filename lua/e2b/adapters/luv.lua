@@ -184,7 +184,7 @@ function Driver:uninstall()
   self.deadline_timer:stop()
   close_handle(self.deadline_timer)
   if self.idle then self.idle:stop() close_handle(self.idle) end
-  if async.driver == self.driver then async.driver = nil end
+  if async.driver == self.driver then async.set_driver(nil) end
   -- luv 1.44 crashes at exit on handles closed but never reaped: on our own loop, reap them now
   -- (a host like Neovim runs its loop itself)
   if self.own_loop then self.uv.run("nowait") end
@@ -250,7 +250,7 @@ function M.install(opts)
     wait = wait and function(done, deadline) return wait(done, deadline) end
                or function(done, deadline) return self:_wait(done, deadline) end,
   }
-  async.driver = self.driver
+  async.set_driver(self.driver)
   -- tasks spawned before the install are already queued
   self:_kick()
   return self

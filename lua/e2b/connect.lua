@@ -1,0 +1,80 @@
+--- The Connect protocol (connectrpc.com, JSON codec) in one place, over the C core's envelope
+--- decoder (response mode "connect"): request headers and envelope, what a streamed answer
+--- means (content type, end-of-stream frame, a non-200 answer), and nothing about envd.
+---
+--- ```lua
+--- local connect = require("e2b.connect")
+--- local h = connect.headers({ ["User-Agent"] = "x" }, { streaming = true, timeout = 60 })
+--- local s = connect.stream(T, { method = "POST", url = url, headers = h,
+---                              body = connect.envelope(json.encode(msg)) })
+--- local msg = s:next()            -- a decoded message table …
+--- local _, end_info = s:next()    -- … then nil and {} / { error = {code, message} } /
+---                                 --   { http_status = n, body = "<raw>" } (non-200 answer)
+--- ```
+---@class e2b.connect
+local connect = {}
+
+local json = require("e2b.json")
+
+--- Envelope flag of the end-of-stream message.
+connect.FLAG_END = 2
+
+--- Wrap one message in a Connect envelope: flags 0, 4-byte big-endian length, payload.
+---@param payload string
+---@return string
+function connect.envelope(payload)
+  local n = #payload
+  local floor = math.floor
+  return string.char(0, floor(n / 16777216) % 256, floor(n / 65536) % 256, floor(n / 256) % 256, n % 256) .. payload
+end
+
+local function ms(seconds)
+  return ("%d"):format(math.ceil(seconds * 1000))
+end
+
+--- Add the Connect headers of a call to `h` (returned): content type (unary JSON or enveloped
+--- stream), protocol version, and `Connect-Timeout-Ms` when `o.timeout` (seconds) is > 0.
+---@param h table<string,string>
+---@param o { streaming: boolean?, timeout: number? }
+---@return table<string,string>
+function connect.headers(h, o)
+  h["Content-Type"] = o.streaming and "application/connect+json" or "application/json"
+  h["Connect-Protocol-Version"] = "1"
+  if o.timeout and o.timeout > 0 then h["Connect-Timeout-Ms"] = ms(o.timeout) end
+  return h
+end
+
+local MALFORMED = "malformed Connect stream (a message is not a JSON object)"
+
+--- How the transport reads a streamed Connect answer (see transport.lua, T:stream).
+connect.codec = {
+  mode = "connect",
+  eof = "Connect stream ended without an end-of-stream message",
+  accept = function(status, headers)
+    if status ~= 200 then return "raw" end   -- the core hands the body over undecoded
+    local ct = headers["content-type"] or ""
+    if not ct:find("^application/connect%+json") then
+      return "protocol", "unexpected content type '" .. ct .. "' for a Connect stream"
+    end
+    return nil
+  end,
+  frame = function(m)
+    local ok, v = pcall(json.decode, m.data)
+    if not ok or type(v) ~= "table" then return "error", "malformed", MALFORMED end
+    if m.flags == connect.FLAG_END then return "end", v end
+    return "message", v
+  end,
+  raw_end = function(status, body)
+    return { http_status = status, body = body }
+  end,
+}
+
+--- Start a server-streaming Connect call on transport `T` (`spec` as for T:stream).
+---@param T table
+---@param spec table
+---@return table stream  `:next()` → message, or nil, end_info; `:close()`
+function connect.stream(T, spec)
+  return T:stream(spec, connect.codec)
+end
+
+return connect
