@@ -143,8 +143,12 @@ class PythonKernel(Backend):
                     logging.getLogger("kernels").exception("restarting a dead python kernel")
 
     def execute(self, code, silent):
+        # stop_on_error=False, unlike E2B's request: the server runs one cell at a time per
+        # context, so there is never a queued cell to abort, but with stop_on_error ipykernel
+        # aborts a cell that arrives within its abort window right after a failed one (an SDK
+        # on loopback sends the next cell that fast: it came back ExecutionAborted).
         return self.kc.execute(code, silent=silent, store_history=True, allow_stdin=False,
-                               stop_on_error=True)
+                               stop_on_error=False)
 
     async def interrupt(self):
         await self.km.interrupt_kernel()
