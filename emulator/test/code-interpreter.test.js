@@ -4,6 +4,7 @@
 // streaming, PNG, DataFrame, envs, contexts, bash, JS, timeouts, two sandboxes, a kill mid-run.
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
+const http = require('http');
 const { Sandbox } = require('@e2b/code-interpreter');
 const { NotFoundError, TimeoutError, InvalidArgumentError, SandboxError } = require('e2b');
 const { startEmulator, sdkOpts } = require('./helpers');
@@ -234,6 +235,18 @@ test('bad requests: a language without a kernel, context and language together, 
   const java = await raw(sbx, '/contexts', { method: 'POST', body: { language: 'java' } });
   assert.equal(java.status, 500);
   assert.match(await java.text(), /^Failed to create context: .*java/);
+  // Routed by Host "49999-<id>.<domain>" as well (what getHost(49999) gives).
+  const byHost = await new Promise((resolve, reject) => {
+    const u = new URL(emu.sandboxUrl);
+    const req = http.get({ host: u.hostname, port: u.port, path: '/contexts', headers: { Host: `49999-${sbx.sandboxId}.e2b.local` } }, (res) => {
+      let body = '';
+      res.on('data', (d) => { body += d; });
+      res.on('end', () => resolve({ status: res.statusCode, body }));
+    });
+    req.on('error', reject);
+  });
+  assert.equal(byHost.status, 200);
+  assert.ok(JSON.parse(byHost.body).some((c) => c.language === 'javascript'));
   const lines = (await (await raw(sbx, '/execute', { method: 'POST', body: { code: '7' } })).text()).trim().split('\n');
   assert.equal(lines[lines.length - 1], '{"type": "end_of_execution"}');
   assert.deepEqual(JSON.parse(lines[0]).type, 'number_of_executions');
@@ -289,9 +302,11 @@ test('a sandbox resumed without its memory starts the server again: fresh kernel
   await sbx.pause({ keepMemory: false });
   const back = await Sandbox.connect(sbx.sandboxId, sdkOpts(emu, { requestTimeoutMs: 30000, timeoutMs: 120000 }));
   const lost = await back.runCode('in_memory');
-  assert.equal(lost.error.name, 'NameError');
-  assert.equal((await back.runCode("open('/home/user/kept.txt').read()")).text, 'on disk');
-  assert.equal((await back.runCode('1 + 1', { language: 'js' })).text, '2');
+  assert.equal(lost.error && lost.error.name, 'NameError', JSON.stringify(lost));
+  const file = await back.runCode("open('/home/user/kept.txt').read()");
+  assert.equal(file.text, 'on disk', JSON.stringify(file));
+  const js = await back.runCode('1 + 1', { language: 'js' });
+  assert.equal(js.text, '2', JSON.stringify(js));
 });
 
 test('the templates API lists code-interpreter-v1', { timeout: 10000 }, async () => {

@@ -115,12 +115,13 @@ async function launch(sbx) {
 // After a resume without memory (a cold boot: every process is gone) the template's start
 // command runs again; requests for port 49999 wait for it (sbx.portReady, see envd/router.js).
 async function afterResume(sbx, server) {
-  const deadline = Date.now() + 2000;
-  while (!server.exited() && Date.now() < deadline) { // kept memory: it answers at once
+  const deadline = Date.now() + 10000;
+  while (!server.exited()) { // kept memory: it answers at once
     if (await health(sbx.portTarget(PORT), 500)) return server;
+    if (Date.now() > deadline || sbx.state !== 'running') return server;
     await sleep(20);
   }
-  if (!server.exited() || sbx.state !== 'running') return server;
+  if (sbx.state !== 'running') return server;
   log.info(`sandbox ${sbx.id}: resumed without its processes, starting the code interpreter again`);
   return launch(sbx);
 }

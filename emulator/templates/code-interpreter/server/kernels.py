@@ -143,10 +143,10 @@ class PythonKernel(Backend):
                     logging.getLogger("kernels").exception("restarting a dead python kernel")
 
     def execute(self, code, silent):
-        # stop_on_error=False: the server sends one cell at a time per context, so there is never
-        # a queued cell for ipykernel to abort after an error — except the next cell itself when
-        # it arrives before the kernel ends its abort window (observed under load: the cell
-        # after a ZeroDivisionError came back ExecutionAborted).
+        # stop_on_error=False, unlike E2B's request: the server runs one cell at a time per
+        # context, so there is never a queued cell to abort, but with stop_on_error ipykernel
+        # aborts a cell that arrives within its abort window right after a failed one (an SDK
+        # on loopback sends the next cell that fast: it came back ExecutionAborted).
         return self.kc.execute(code, silent=silent, store_history=True, allow_stdin=False,
                                stop_on_error=False)
 
@@ -266,14 +266,24 @@ class BashKernel(Backend):
                 cur["done"].set_result(status)
 
     def _lines(self, data):
-        """Sends every complete line (or carriage-return update) of data; -> the rest."""
+        """Sends every complete line of data ("\n", "\r\n" as "\n", or a lone "\r" update, as
+        bash_kernel splits them); -> the rest."""
         while data:
-            cuts = [i for i in (data.find(b"\n"), data.find(b"\r")) if i >= 0]
-            if not cuts:
+            nl, cr = data.find(b"\n"), data.find(b"\r")
+            if cr >= 0 and (nl < 0 or cr < nl):
+                if cr + 1 == len(data):  # perhaps the first half of "\r\n": wait for more
+                    break
+                if data[cr + 1:cr + 2] == b"\n":
+                    self._out(data[:cr] + b"\n")
+                    data = data[cr + 2:]
+                else:
+                    self._out(data[:cr + 1])
+                    data = data[cr + 1:]
+            elif nl >= 0:
+                self._out(data[:nl + 1])
+                data = data[nl + 1:]
+            else:
                 break
-            cut = min(cuts)
-            self._out(data[:cut + 1])
-            data = data[cut + 1:]
         return data
 
     def _out(self, chunk):
