@@ -54,7 +54,9 @@ function background.inside(owner)
   return task ~= nil and async.current() == task
 end
 
---- Wait until owner's delivery task has ended (it ends with its stream).
+--- Wait until owner's delivery task has ended (it ends with its stream). Raises only when this
+--- wait itself fails (the waiting task was canceled): the owner then closes its stream, as a
+--- canceled read would.
 ---@param owner table
 function background.finish(owner)
   local task = registry[owner]
@@ -62,7 +64,9 @@ function background.finish(owner)
   if async.current() == task then
     errors.InvalidArgumentError:raise("a stream's callback cannot wait for its own stream to end")
   end
-  compat.pcall(task.wait, task)   -- the task catches its stream's errors itself: nothing to raise
+  -- the delivery task keeps its stream's errors itself: only a failure of this wait raises
+  local ok, err = compat.pcall(task.wait, task)
+  if not ok and task.status == "running" then error(err, 0) end
 end
 
 --- Number of streams being delivered now (diagnostics, specs).

@@ -240,7 +240,8 @@ end
 function Handle:_next_event()
   background.rethrow(self)
   if not self._queue then return self:_step() end
-  local ev = self._queue:pop()
+  local ok, ev = pcall(self._queue.pop, self._queue)
+  if not ok then self:disconnect() error(ev, 0) end   -- a canceled wait closes the stream
   if ev == nil then
     background.rethrow(self)
     if self._failed then error(self._failed, 0) end
@@ -287,7 +288,8 @@ function Handle:wait(opts)
       errors.SandboxError:raise("CommandHandle:wait: the handle was disconnected; use commands:connect(pid)")
     end
     if self._queue then
-      background.finish(self)
+      local ok, err = pcall(background.finish, self)
+      if not ok then self:disconnect() error(err, 0) end   -- a canceled wait closes the stream
       self._queue:clear()   -- wait() consumes the events, as a foreground read would
       background.rethrow(self)
       if self._failed then error(self._failed, 0) end

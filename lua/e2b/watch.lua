@@ -103,7 +103,8 @@ end
 ---@return e2b.FilesystemEvent?
 function Watch:next()
   background.rethrow(self)
-  local ev = self._queue:pop()
+  local ok, ev = pcall(self._queue.pop, self._queue)
+  if not ok then self:stop() error(ev, 0) end   -- a canceled wait closes the stream
   if ev == nil then
     background.rethrow(self)
     if self._failed then error(self._failed, 0) end
@@ -121,7 +122,8 @@ end
 --- events; raises like next(). Events not pulled by `events()` yet are consumed.
 function Watch:wait()
   background.rethrow(self)
-  background.finish(self)
+  local ok, err = pcall(background.finish, self)
+  if not ok then self:stop() error(err, 0) end
   self._queue:clear()   -- wait() consumes the events, as pulling them would
   background.rethrow(self)
   if self._failed then error(self._failed, 0) end
