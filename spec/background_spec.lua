@@ -98,7 +98,11 @@ describe("background streams (end to end)", function()
     local peak = before
     local bytes = 0
     local h = sbx.commands:run("head -c 100000000 /dev/zero | tr '\\0' x; echo end >&2",
-      { background = true, timeout = 300, on_stdout = function(s) bytes = bytes + #s end })
+      { background = true, timeout = 300, on_stdout = function(s)
+        local mark = math.floor(bytes / 4000000)
+        bytes = bytes + #s
+        if math.floor(bytes / 4000000) ~= mark then peak = math.max(peak, rss_kb()) end   -- every 4 MB
+      end })
     local function gone()
       peak = math.max(peak, rss_kb())
       for _, p in ipairs(sbx.commands:list()) do if p.pid == h.pid then return false end end
