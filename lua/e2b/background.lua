@@ -93,6 +93,8 @@ function background.call(owner, cb, ...)
   if cb == nil or owner._callback_failed then return end
   local ok, err = compat.pcall(cb, ...)
   if not ok then
+    local task = registry[owner]
+    if task and task.canceled then return end   -- stop() cut the callback's own SDK call short
     owner._callback_failed = true
     owner._callback_error = err
   end
