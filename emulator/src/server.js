@@ -7,6 +7,9 @@ const os = require('os');
 const path = require('path');
 const crypto = require('crypto');
 const { Registry } = require('./sandbox/registry');
+const { EventLog } = require('./sandbox/events');
+const { TemplateStore } = require('./api/templates');
+const { TEAM_ID } = require('./team');
 const { createApiHandler } = require('./api/index');
 const { sendJson, sendError, readJson, HttpError } = require('./api/http');
 const { startSampler } = require('./api/metrics');
@@ -70,9 +73,11 @@ async function createEmulator(opts = {}) {
     stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'e2b-emulator-'));
     ownStateDir = true;
   }
-  const registry = new Registry({ stateDir });
+  const events = new EventLog({ teamId: TEAM_ID });
+  const registry = new Registry({ stateDir, events });
+  const templates = new TemplateStore();
   const faults = new Faults();
-  const api = createApiHandler({ registry, apiKey });
+  const api = createApiHandler({ registry, templates, apiKey });
   const envd = createEnvdRouter({ registry, faults });
   const stopSampler = startSampler(registry);
 
@@ -103,8 +108,10 @@ async function createEmulator(opts = {}) {
     controlUrl: `http://${HOST}:${apiPort}/_emulator`,
     network: isolation.detect().network.mode, // 'isolated' | 'shared' (sandbox/network.js)
     apiKey,
+    teamId: TEAM_ID,
     stateDir,
     registry,
+    templates,
     faults,
     // Stops serving, kills every sandbox, removes the state it created. Idempotent.
     close() {
