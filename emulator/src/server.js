@@ -10,6 +10,7 @@ const { Registry } = require('./sandbox/registry');
 const { EventLog } = require('./sandbox/events');
 const { TemplateStore } = require('./api/templates');
 const { TEAM_ID } = require('./team');
+const { Webhooks } = require('./webhooks');
 const { createApiHandler } = require('./api/index');
 const { sendJson, sendError, readJson, HttpError } = require('./api/http');
 const { startSampler } = require('./api/metrics');
@@ -76,8 +77,9 @@ async function createEmulator(opts = {}) {
   const events = new EventLog({ teamId: TEAM_ID });
   const registry = new Registry({ stateDir, events });
   const templates = new TemplateStore();
+  const webhooks = new Webhooks({ events, teamId: TEAM_ID });
   const faults = new Faults();
-  const api = createApiHandler({ registry, templates, apiKey });
+  const api = createApiHandler({ registry, templates, webhooks, apiKey });
   const envd = createEnvdRouter({ registry, faults });
   const stopSampler = startSampler(registry);
 
@@ -118,6 +120,7 @@ async function createEmulator(opts = {}) {
       if (!closed) {
         closed = (async () => {
           stopSampler();
+          webhooks.close();
           for (const s of [apiServer, envdServer]) { s.close(); s.closeAllConnections(); }
           await registry.killAll();
           if (ownStateDir) fs.rmSync(stateDir, { recursive: true, force: true });

@@ -8,6 +8,7 @@ const snapshots = require('./snapshots');
 const tpl = require('./template-routes');
 const events = require('./events');
 const team = require('./team');
+const webhooks = require('./webhooks');
 const log = require('../log');
 
 const ID = '([^/]+)';
@@ -34,6 +35,12 @@ const ROUTES = [
   ['DELETE', new RegExp(`^/templates/${ID}$`), tpl.remove],
   ['GET', /^\/events\/sandboxes$/, events.forTeam],
   ['GET', new RegExp(`^/events/sandboxes/${ID}$`), events.forSandbox],
+  ['POST', /^\/events\/webhooks$/, webhooks.create],
+  ['GET', /^\/events\/webhooks$/, webhooks.list],
+  ['GET', new RegExp(`^/events/webhooks/${ID}$`), webhooks.getOne],
+  ['PATCH', new RegExp(`^/events/webhooks/${ID}$`), webhooks.update],
+  ['DELETE', new RegExp(`^/events/webhooks/${ID}$`), webhooks.remove],
+  ['GET', new RegExp(`^/events/webhooks/${ID}/deliveries$`), webhooks.deliveries],
   ['GET', new RegExp(`^/teams/${ID}/metrics$`), team.metrics],
   ['GET', new RegExp(`^/teams/${ID}/metrics/max$`), team.maxMetric],
 ];
@@ -56,7 +63,7 @@ function sameSecret(given, expected) {
   return crypto.timingSafeEqual(a, b);
 }
 
-// ctx: { registry, templates, apiKey }
+// ctx: { registry, templates, webhooks, apiKey }
 function createApiHandler(ctx) {
   return async function handle(req, res, url) {
     const pathname = url.pathname;
