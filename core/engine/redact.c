@@ -61,27 +61,29 @@ static size_t userinfo_end(const char *s, size_t n, size_t i) {
 }
 
 size_t e2b_redact_line(const char *line, size_t n, char *out, size_t cap) {
-  size_t o = 0;
+  size_t o = 0, end = n, v = 0;
   if (cap) out[0] = '\0';
-  for (size_t i = 0; i < n; i++) {
-    size_t v = secret_header_at(line, n, i);
-    if (v) {
-      /* "Name: value" (HTTP/1) or "h2h3 [name: value]" (libcurl's HTTP/2 info line, anywhere in
-       * the line): everything after the colon goes, a closing ']' that ends the line stays */
-      put(out, cap, &o, line + i, v - i);
-      put(out, cap, &o, " ***", 4);
-      if (i > 0 && line[i - 1] == '[' && line[n - 1] == ']') put(out, cap, &o, "]", 1);
-      return o;
-    }
+  /* "Name: value" (HTTP/1) or "h2h3 [name: value]" (libcurl's HTTP/2 info line): the first
+   * secret header anywhere in the line ends what is shown, found before the other rules run so
+   * that none of them (a query skipped to the next blank) can carry the output past it */
+  for (size_t i = 0; i < n && !v; i++)
+    if ((v = secret_header_at(line, n, i))) end = i;
+  for (size_t i = 0; i < end; i++) {
+    size_t at;
     if (line[i] == '?') { /* request line's or URL's query string */
       put(out, cap, &o, "?***", 4);
-      while (i + 1 < n && !isspace((unsigned char)line[i + 1])) i++;
-    } else if (line[i] == '/' && i + 1 < n && line[i + 1] == '/' && (v = userinfo_end(line, n, i))) {
+      while (i + 1 < end && !isspace((unsigned char)line[i + 1])) i++;
+    } else if (line[i] == '/' && i + 1 < end && line[i + 1] == '/' && (at = userinfo_end(line, end, i))) {
       put(out, cap, &o, "//***@", 6);
-      i = v;
+      i = at;
     } else {
       put(out, cap, &o, line + i, 1);
     }
+  }
+  if (v) { /* the name and colon stay; a closing ']' that ends the line stays */
+    put(out, cap, &o, line + end, v - end);
+    put(out, cap, &o, " ***", 4);
+    if (end > 0 && line[end - 1] == '[' && line[n - 1] == ']') put(out, cap, &o, "]", 1);
   }
   return o;
 }
