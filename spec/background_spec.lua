@@ -27,6 +27,33 @@ local function rss_kb()
   return tonumber(s:match("VmRSS:%s*(%d+)"))
 end
 
+local u = require("spec.support.unit")
+local b64 = require("e2b.envd").b64encode
+local function data(s) return { event = { data = { stdout = b64(s) } } } end
+local START = { event = { start = { pid = 7 } } }
+local END = { event = { ["end"] = { exited = true, status = "exit status 0" } } }
+
+describe("background streams (unit)", function()
+  it("a background handle keeps the last MAX_OUTPUT bytes and events; a foreground run keeps all", function()
+    local sbx, fake = u.sandbox()
+    fake:on("POST /process.Process/Start", function() return { START, data("aaaa"), data("bbbb"), data("cc"), END } end)
+    local saved = Commands.MAX_OUTPUT
+    finally(function() Commands.MAX_OUTPUT = saved end)
+    Commands.MAX_OUTPUT = 5
+    assert.are.same({ stdout = "aaaabbbbcc", stderr = "", exit_code = 0 }, sbx.commands:run("x"))
+    local got = {}
+    local h = sbx.commands:run("x", { background = true, on_stdout = function(s) got[#got + 1] = s end })
+    assert.are.same({ stdout = "bbbcc", stderr = "", exit_code = 0, truncated = true }, h:wait())
+    assert.are.same({ "aaaa", "bbbb", "cc" }, got)   -- callbacks see everything
+    local h2 = sbx.commands:run("x", { background = true })
+    e2b.poll()                                       -- drained before anyone pulls
+    local seen = {}
+    for ev in h2:events() do seen[#seen + 1] = ev.data or ev.type end
+    assert.are.same({ "cc", "exit" }, seen)          -- the oldest events went past the bound
+    assert.are.equal(2, h2.dropped_events)
+  end)
+end)
+
 describe("background streams (end to end)", function()
   before_each(function() e2e.require_emulator() end)
 
