@@ -93,6 +93,10 @@ test('a failing step is a BuildError naming it; the status has reason.step; logs
   assert.ok(st.body.logEntries.some((e) => e.message.includes('about to fail')));
   const page = await api(emu, 'GET', `/templates/${bg.templateId}/builds/${bg.buildId}/status?logsOffset=1&limit=2`);
   assert.deepEqual(page.body.logEntries, st.body.logEntries.slice(1, 3));
+  const logs = await api(emu, 'GET', `/templates/${bg.templateId}/builds/${bg.buildId}/logs?level=error`);
+  assert.ok(logs.body.logs.length > 0 && logs.body.logs.every((e) => e.level === 'error'));
+  const back = await api(emu, 'GET', `/templates/${bg.templateId}/builds/${bg.buildId}/logs?direction=backward&limit=1`);
+  assert.deepEqual(back.body.logs, [st.body.logEntries[n - 1]]);
   const end = await api(emu, 'GET', `/templates/${bg.templateId}/builds/${bg.buildId}/status?logsOffset=${n}`);
   assert.deepEqual(end.body.logEntries, []);
   assert.equal(await Template.exists('broken', sdkOpts(emu)), false, 'no ready build');
