@@ -118,7 +118,9 @@ async function startBuild(ctx, req, res, id, q, bid) {
     readyCmd: optString(body, 'readyCmd'),
     steps: checkSteps(body.steps),
     fromImageRegistry: body.fromImageRegistry || null,
+    force: body.force === true, // skipCache: no layer cache hits
   };
+  if (body.force !== undefined && body.force !== null && typeof body.force !== 'boolean') throw bad("'force' must be a boolean");
   if (spec.fromImage && spec.fromTemplate) throw bad("only one of 'fromImage' and 'fromTemplate' may be given");
   if (b.status !== 'waiting') throw bad('build is not in waiting state');
   b.status = 'building';
