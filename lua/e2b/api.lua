@@ -297,7 +297,7 @@ end
 function api.logs(cfg, id, q)
   check_id("Sandbox.get_logs", id)
   local data = api.request(cfg, "GET", "/v2/sandboxes/" .. seg(id) .. "/logs", {
-    query = { { "cursor", q.cursor and ("%d"):format(q.cursor) }, { "limit", q.limit and ("%d"):format(q.limit) },
+    query = { { "cursor", q.cursor and ("%d"):format(math.floor(q.cursor)) }, { "limit", q.limit and ("%d"):format(q.limit) },
               { "direction", q.direction }, { "level", q.level }, { "search", q.search } },
     not_found = "Sandbox " .. id .. " not found" })
   if type(data) ~= "table" or type(data.logs) ~= "table" then
