@@ -2,32 +2,14 @@
 // Port proxy through the envd router: E2b-Sandbox-Port header and Host "<port>-<id>.<domain>".
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const http = require('http');
-const net = require('net');
 const { Sandbox } = require('e2b');
-const { startEmulator, sdkOpts, api, envd, waitFor } = require('./helpers');
+const { startEmulator, sdkOpts, api, envd, waitFor, httpGet, freePort } = require('./helpers');
 
 let emu;
 before(async () => { emu = await startEmulator(); });
 after(async () => { await emu.stop(); });
 
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
-  });
-}
 
-function get(url, headers) {
-  return new Promise((resolve, reject) => {
-    const req = http.get(url, { headers }, (res) => {
-      let body = '';
-      res.on('data', (d) => { body += d; });
-      res.on('end', () => resolve({ status: res.statusCode, body }));
-    });
-    req.on('error', reject);
-    req.setTimeout(5000, () => req.destroy(new Error('timeout')));
-  });
-}
 
 test('requests for other ports reach the server in the sandbox', { timeout: 30000 }, async () => {
   const sbx = await Sandbox.create('base', sdkOpts(emu));
@@ -42,7 +24,7 @@ test('requests for other ports reach the server in the sandbox', { timeout: 3000
   const host = sbx.getHost(port); // "<port>-<id>.e2b.app": routed by the Host header
   assert.match(host, new RegExp(`^${port}-${sbx.sandboxId}\\.`));
   const viaHost = await waitFor(async () => {
-    const r = await get(`${emu.sandboxUrl}/hello.txt`, { Host: host }).catch(() => null);
+    const r = await httpGet(`${emu.sandboxUrl}/hello.txt`, { Host: host }).catch(() => null);
     return r && r.status === 200 ? r : null;
   });
   assert.equal(viaHost.body, 'hello from the sandbox');
@@ -53,7 +35,7 @@ test('requests for other ports reach the server in the sandbox', { timeout: 3000
   assert.equal(missing.status, 404, 'the upstream status passes through');
 
   await sbx.pause();
-  const paused = await get(`${emu.sandboxUrl}/hello.txt`, { Host: host });
+  const paused = await httpGet(`${emu.sandboxUrl}/hello.txt`, { Host: host });
   assert.equal(paused.status, 502);
   assert.equal(JSON.parse(paused.body).message, 'The sandbox was not found');
   await Sandbox.kill(sbx.sandboxId, sdkOpts(emu));
@@ -85,4 +67,27 @@ test('router: health, unknown sandboxes, bad routing input, access token', { tim
   });
   assert.equal(ok.status, 200);
   assert.equal((await api(emu, 'DELETE', `/sandboxes/${sbx.sandboxId}`)).status, 204);
+});
+
+test('a loopback listener per sandbox port (POST /_emulator/sandboxes/<id>/ports/<port>)', { timeout: 30000 }, async () => {
+  const sbx = await Sandbox.create('base', sdkOpts(emu));
+  const port = await freePort();
+  await sbx.files.write('/home/user/www/hi.txt', 'hi via loopback');
+  await sbx.commands.run(`cd /home/user/www && python3 -m http.server ${port} --bind 127.0.0.1`, { background: true, timeoutMs: 0 });
+  const route = `/_emulator/sandboxes/${sbx.sandboxId}/ports/${port}`;
+  assert.equal((await api(emu, 'POST', route, undefined, { 'X-API-KEY': 'wrong' })).status, 401);
+  assert.equal((await api(emu, 'GET', route)).status, 405);
+  assert.equal((await api(emu, 'POST', `/_emulator/sandboxes/${sbx.sandboxId}/ports/70000`)).status, 400);
+  assert.equal((await api(emu, 'POST', '/_emulator/sandboxes/i0000000000000000000/ports/80')).status, 404);
+  const opened = await api(emu, 'POST', route);
+  assert.equal(opened.status, 200);
+  assert.match(opened.body.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+  assert.deepEqual((await api(emu, 'POST', route)).body, opened.body, 'the same listener again');
+  const got = await waitFor(async () => {
+    const r = await httpGet(`${opened.body.url}/hi.txt`).catch(() => null);
+    return r && r.status === 200 ? r : null;
+  });
+  assert.equal(got.body, 'hi via loopback');
+  await Sandbox.kill(sbx.sandboxId, sdkOpts(emu));
+  await assert.rejects(httpGet(`${opened.body.url}/hi.txt`), 'the listener closes with the sandbox');
 });
