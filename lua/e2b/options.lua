@@ -114,7 +114,7 @@ local function json_problem(t, seen, depth)
   return nil
 end
 
-function type_ok(value, want)
+type_ok = function(value, want)
   if type(want) == "table" then
     local why
     for _, w in ipairs(want) do
@@ -258,7 +258,7 @@ local DERIVED = {
   string_map = { base = "table", check = function(fname, name, v) options.string_map(fname, name, v) end },
   timestamp = { base = "raw_number", check = function(fname, name, v)
     if not (v >= 0) or v == math.huge then
-      fail(("%s: option '%s' must be a unix time >= 0, got %s"):format(fname, name, tostring(v)))
+      fail(("%s: option '%s' must be unix seconds >= 0, got %s"):format(fname, name, tostring(v)))
     end
   end },
 }
