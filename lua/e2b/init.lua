@@ -21,12 +21,23 @@ local e2b = {
   async = require("e2b.async"),
   errors = require("e2b.errors"),
   version = require("e2b.version").SDK,
-  --- Drain every open stream (background commands, PTYs, watches) without blocking: run their
-  --- callbacks for what has arrived. Any SDK call that waits does this too; a script that loops
-  --- on its own between SDK calls calls this now and then. Returns the number of streams open.
-  ---@type fun(): integer
-  poll = require("e2b.background").poll,
 }
+
+local background = require("e2b.background")
+
+--- Drain every open stream (background commands, PTYs, watches) without blocking: read what has
+--- arrived and run their callbacks. Any SDK call that waits does this too; between SDK calls
+--- nothing drains, so a script that loops on its own calls this now and then. Returns the
+--- number of streams still open.
+---
+--- ```lua
+--- local h = sbx.commands:run("./server", { background = true, timeout = 0, on_stdout = io.write })
+--- while running do do_own_work() e2b.poll() end
+--- ```
+---@return integer
+function e2b.poll()
+  return background.poll()
+end
 
 -- Optional parts load when first used (so require("e2b.safe") covers them too).
 local lazy = { code_interpreter = "e2b.code_interpreter" }
