@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "b64.h"
 
 void e2b_connect_init(e2b_connect_dec *d) {
   memset(d, 0, sizeof *d);
@@ -28,20 +29,74 @@ static int fail(e2b_connect_dec *d, const char *why) {
   return -1;
 }
 
-static int enqueue(e2b_connect_dec *d, const char *p, size_t n) {
-  e2b_msg *m = malloc(sizeof *m + n + 1);
-  if (!m) return fail(d, "out of memory decoding a Connect message");
+static void link_msg(e2b_connect_dec *d, e2b_msg *m) {
   m->next = NULL;
-  m->flags = d->flags;
-  m->len = n;
-  if (n) memcpy(m->data, p, n);
-  m->data[n] = '\0';
-  if (d->tail) d->tail->next = m; else d->head = m;
+  if (d->tail) { d->tail->next = m; d->tail_link = &d->tail->next; }
+  else { d->head = m; d->tail_link = &d->head; }
   d->tail = m;
   d->queued++;
+}
+
+/* A process output message: its bytes go onto the run at the tail (grown in place) or a new
+ * run. Returns 1 when taken, 0 when the base64 does not decode (the general path reports it),
+ * -1 out of memory. */
+static int enqueue_data(e2b_connect_dec *d, int kind, const char *b64, size_t n) {
+  size_t need = e2b_b64_decoded_max(n);
+  e2b_msg *t = d->tail, *fresh = NULL;
+  if (!t || t->kind != kind || t->cap - t->len < need) {
+    if (t && t->kind == kind) { /* grow the run: doubling keeps the copies amortised */
+      size_t cap = t->cap * 2 > t->len + need ? t->cap * 2 : t->len + need;
+      e2b_msg *g = realloc(t, sizeof *g + cap);
+      if (!g) return fail(d, "out of memory decoding process output");
+      g->cap = cap;
+      *d->tail_link = g;
+      d->tail = t = g;
+    } else {
+      size_t cap = need < 4096 ? 4096 : need;
+      t = malloc(sizeof *t + cap);
+      if (!t) return fail(d, "out of memory decoding process output");
+      t->flags = 0;
+      t->kind = kind;
+      t->len = 0;
+      t->cap = cap;
+      fresh = t;
+    }
+  }
+  size_t got;
+  const char *why;
+  if (e2b_b64_decode(b64, n, (unsigned char *)t->data + t->len, &got, &why) < 0) {
+    free(fresh);
+    return 0;
+  }
+  if (fresh) link_msg(d, fresh);
+  t->len += got;
+  d->queued_bytes += got;
+  return 1;
+}
+
+static int enqueue(e2b_connect_dec *d, const char *p, size_t n) {
+  d->hdr_len = 0;
+  d->decoded++;
+  if (d->process_data && d->flags == 0) {
+    const char *b64;
+    size_t bn;
+    int kind = e2b_procdata_match(p, n, &b64, &bn);
+    if (kind != E2B_DATA_NONE) {
+      int rc = enqueue_data(d, kind, b64, bn);
+      if (rc != 0) return rc < 0 ? -1 : 0;
+    }
+  }
+  e2b_msg *m = malloc(sizeof *m + n + 1);
+  if (!m) return fail(d, "out of memory decoding a Connect message");
+  m->flags = d->flags;
+  m->kind = E2B_DATA_NONE;
+  m->len = n;
+  m->cap = n + 1;
+  if (n) memcpy(m->data, p, n);
+  m->data[n] = '\0';
+  link_msg(d, m);
   d->queued_bytes += n;
   if (d->flags & E2B_CONNECT_FLAG_END) d->ended = 1;
-  d->hdr_len = 0;
   return 0;
 }
 
@@ -95,6 +150,7 @@ int e2b_connect_partial(const e2b_connect_dec *d) {
 e2b_msg *e2b_connect_take(e2b_connect_dec *d) {
   e2b_msg *m = d->head;
   d->head = d->tail = NULL;
+  d->tail_link = NULL;
   d->queued = 0;
   d->queued_bytes = 0;
   return m;

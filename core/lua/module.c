@@ -58,6 +58,37 @@ static int l_sha256(lua_State *L) {
   return 1;
 }
 
+/* table.concat without its copy: luaL_Buffer builds the whole text in a box and then copies it
+ * into the string (3x the size at the peak, with the pieces); lua_concat on 5.4 sizes the
+ * string first and copies each piece into it once (2x). Output kept for a result goes here. */
+static int l_join(lua_State *L) {
+  if (lua_type(L, 1) != LUA_TTABLE) le2b_argerror(L, "parts", "table", lua_isnone(L, 1) ? 0 : 1);
+  size_t n = le2b_rawlen(L, 1);
+  if (n == 0) { lua_pushliteral(L, ""); return 1; }
+  if (n > 100000 || !lua_checkstack(L, (int)n + 1)) { /* huge arrays: join in batches */
+    size_t batch = 4096, groups = 0;
+    for (size_t i = 1; i <= n; i += batch) {
+      size_t k = n - i + 1 < batch ? n - i + 1 : batch;
+      luaL_checkstack(L, (int)k + 2, "e2b.core.join");
+      for (size_t j = 0; j < k; j++) {
+        lua_rawgeti(L, 1, (int)(i + j));
+        if (lua_type(L, -1) != LUA_TSTRING) luaL_error(L, "bad argument 'parts[%d]' (string expected)", (int)(i + j));
+      }
+      lua_concat(L, (int)k);
+      groups++;
+      if (groups == 64) { lua_concat(L, 64); groups = 1; }
+    }
+    lua_concat(L, (int)groups);
+    return 1;
+  }
+  for (size_t i = 1; i <= n; i++) {
+    lua_rawgeti(L, 1, (int)i);
+    if (lua_type(L, -1) != LUA_TSTRING) luaL_error(L, "bad argument 'parts[%d]' (string expected)", (int)i);
+  }
+  lua_concat(L, (int)n);
+  return 1;
+}
+
 static int l_now_ms(lua_State *L) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -75,7 +106,7 @@ static int l_sleep_ms(lua_State *L) {
 }
 
 static const luaL_Reg funcs[] = {{"b64encode", l_b64encode}, {"b64decode", l_b64decode},
-                                 {"sha256", l_sha256}, {"now_ms", l_now_ms},
+                                 {"sha256", l_sha256}, {"join", l_join}, {"now_ms", l_now_ms},
                                  {"sleep_ms", l_sleep_ms}, {NULL, NULL}};
 
 #if defined(__GNUC__)
