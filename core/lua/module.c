@@ -127,5 +127,6 @@ int luaopen_e2b_core(lua_State *L) {
   lua_setfield(L, -2, "curl_version");
   le2b_open_request(L);
   le2b_open_client(L);
+  le2b_open_fs(L);
   return 1;
 }

@@ -112,6 +112,16 @@ test('per-call envs are set for the cell and reset after it; the sandbox envVars
   assert.equal(who.text, '0'); // E2B's kernels run as root
 });
 
+test('an env value with quotes, a backslash and a newline arrives whole in python, bash and JS', { timeout: 30000 }, async () => {
+  const value = "it's \"quoted\" \\ and\nsecond line";
+  const py = await sbx.runCode('import os; print(os.environ["ODD"], end="")', { envs: { ODD: value } });
+  assert.equal(py.logs.stdout.join(''), value);
+  const sh = await sbx.runCode('printf "%s" "$ODD"', { language: 'bash', envs: { ODD: value } });
+  assert.equal(sh.logs.stdout.join(''), value);
+  const js = await sbx.runCode('process.stdout.write(process.env.ODD)', { language: 'javascript', envs: { ODD: value } });
+  assert.equal(js.logs.stdout.join(''), value);
+});
+
 test('contexts are isolated, listed, restarted and removed', { timeout: 40000 }, async () => {
   const ctx = await sbx.createCodeContext({ cwd: '/tmp' });
   assert.match(ctx.id, /^[0-9a-f-]{36}$/);

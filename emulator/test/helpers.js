@@ -1,6 +1,8 @@
 'use strict';
 // Starts the emulator as a child process (the way users run it) and tears it down.
 const { spawn } = require('child_process');
+const http = require('http');
+const net = require('net');
 const path = require('path');
 const readline = require('readline');
 
@@ -81,4 +83,25 @@ async function waitFor(fn, { timeoutMs = 10000, stepMs = 50 } = {}) {
   }
 }
 
-module.exports = { startEmulator, sdkOpts, api, envd, waitFor };
+// A GET through node's http (not fetch: fetch will not send a Host header of our choosing, and
+// routing by Host is what the sandbox-port tests check). -> { status, body }
+function httpGet(url, headers) {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { headers }, (res) => {
+      let body = '';
+      res.on('data', (d) => { body += d; });
+      res.on('end', () => resolve({ status: res.statusCode, body }));
+    });
+    req.on('error', reject);
+    req.setTimeout(5000, () => req.destroy(new Error('timeout')));
+  });
+}
+
+// A TCP port free on the host's loopback right now.
+function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
+  });
+}
+
+module.exports = { startEmulator, sdkOpts, api, envd, waitFor, httpGet, freePort };

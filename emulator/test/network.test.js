@@ -12,7 +12,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { Sandbox, ALL_TRAFFIC } = require('e2b');
-const { startEmulator, sdkOpts, api, waitFor } = require('./helpers');
+const { startEmulator, sdkOpts, api, waitFor, httpGet, freePort } = require('./helpers');
 
 let emu;
 let hostServer;
@@ -37,23 +37,7 @@ after(async () => {
   await emu.stop();
 });
 
-function get(url, headers) {
-  return new Promise((resolve, reject) => {
-    const req = http.get(url, { headers }, (res) => {
-      let body = '';
-      res.on('data', (d) => { body += d; });
-      res.on('end', () => resolve({ status: res.statusCode, body }));
-    });
-    req.on('error', reject);
-    req.setTimeout(5000, () => req.destroy(new Error('timeout')));
-  });
-}
 
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
-  });
-}
 
 // Status line of the host's loopback server as fetched from inside the sandbox: '200 …' or 'ERR'.
 async function reachHost(sbx) {
@@ -76,8 +60,8 @@ test('two sandboxes serve different content on the same port, each through its o
       await sbx.files.write('/home/user/www/who.txt', text);
       await sbx.commands.run(`cd /home/user/www && exec python3 -m http.server ${port} --bind 127.0.0.1`, { background: true, timeoutMs: 0 });
     }
-    const byHeader = (sbx) => get(`${emu.sandboxUrl}/who.txt`, { 'E2b-Sandbox-Id': sbx.sandboxId, 'E2b-Sandbox-Port': String(port) });
-    const byHost = (sbx) => get(`${emu.sandboxUrl}/who.txt`, { Host: sbx.getHost(port) });
+    const byHeader = (sbx) => httpGet(`${emu.sandboxUrl}/who.txt`, { 'E2b-Sandbox-Id': sbx.sandboxId, 'E2b-Sandbox-Port': String(port) });
+    const byHost = (sbx) => httpGet(`${emu.sandboxUrl}/who.txt`, { Host: sbx.getHost(port) });
     await waitFor(async () => (await byHeader(a)).status === 200 && (await byHeader(b)).status === 200);
     assert.deepEqual(await byHeader(a), { status: 200, body: 'I am A' });
     assert.deepEqual(await byHeader(b), { status: 200, body: 'I am B' });
@@ -90,7 +74,7 @@ test('two sandboxes serve different content on the same port, each through its o
     assert.equal(cross.stdout.trim().split('\n').pop(), 'ERR');
 
     // The host's own 127.0.0.1:<port> is not the sandbox's port.
-    const direct = await get(`http://127.0.0.1:${port}/who.txt`).catch((e) => e);
+    const direct = await httpGet(`http://127.0.0.1:${port}/who.txt`).catch((e) => e);
     assert.equal(direct.code, 'ECONNREFUSED', `the host's 127.0.0.1:${port} answered: ${JSON.stringify(direct)}`);
   } finally {
     await Promise.all([a.kill(), b.kill()]);
@@ -227,7 +211,7 @@ test('a sandbox port keeps answering through pause and resume', { timeout: 30000
   try {
     await sbx.files.write('/home/user/www/x.txt', 'still here');
     await sbx.commands.run('cd /home/user/www && exec python3 -m http.server 8000 --bind 127.0.0.1', { background: true, timeoutMs: 0 });
-    const fetchX = () => get(`${emu.sandboxUrl}/x.txt`, { 'E2b-Sandbox-Id': sbx.sandboxId, 'E2b-Sandbox-Port': '8000' }).catch(() => ({}));
+    const fetchX = () => httpGet(`${emu.sandboxUrl}/x.txt`, { 'E2b-Sandbox-Id': sbx.sandboxId, 'E2b-Sandbox-Port': '8000' }).catch(() => ({}));
     await waitFor(async () => (await fetchX()).status === 200);
     await sbx.pause();
     assert.equal((await fetchX()).status, 502, 'a paused sandbox is not routed to');

@@ -2,32 +2,14 @@
 // Port proxy through the envd router: E2b-Sandbox-Port header and Host "<port>-<id>.<domain>".
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const http = require('http');
-const net = require('net');
 const { Sandbox } = require('e2b');
-const { startEmulator, sdkOpts, api, envd, waitFor } = require('./helpers');
+const { startEmulator, sdkOpts, api, envd, waitFor, httpGet, freePort } = require('./helpers');
 
 let emu;
 before(async () => { emu = await startEmulator(); });
 after(async () => { await emu.stop(); });
 
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
-  });
-}
 
-function get(url, headers) {
-  return new Promise((resolve, reject) => {
-    const req = http.get(url, { headers }, (res) => {
-      let body = '';
-      res.on('data', (d) => { body += d; });
-      res.on('end', () => resolve({ status: res.statusCode, body }));
-    });
-    req.on('error', reject);
-    req.setTimeout(5000, () => req.destroy(new Error('timeout')));
-  });
-}
 
 test('requests for other ports reach the server in the sandbox', { timeout: 30000 }, async () => {
   const sbx = await Sandbox.create('base', sdkOpts(emu));
@@ -42,7 +24,7 @@ test('requests for other ports reach the server in the sandbox', { timeout: 3000
   const host = sbx.getHost(port); // "<port>-<id>.e2b.app": routed by the Host header
   assert.match(host, new RegExp(`^${port}-${sbx.sandboxId}\\.`));
   const viaHost = await waitFor(async () => {
-    const r = await get(`${emu.sandboxUrl}/hello.txt`, { Host: host }).catch(() => null);
+    const r = await httpGet(`${emu.sandboxUrl}/hello.txt`, { Host: host }).catch(() => null);
     return r && r.status === 200 ? r : null;
   });
   assert.equal(viaHost.body, 'hello from the sandbox');
@@ -53,7 +35,7 @@ test('requests for other ports reach the server in the sandbox', { timeout: 3000
   assert.equal(missing.status, 404, 'the upstream status passes through');
 
   await sbx.pause();
-  const paused = await get(`${emu.sandboxUrl}/hello.txt`, { Host: host });
+  const paused = await httpGet(`${emu.sandboxUrl}/hello.txt`, { Host: host });
   assert.equal(paused.status, 502);
   assert.equal(JSON.parse(paused.body).message, 'The sandbox was not found');
   await Sandbox.kill(sbx.sandboxId, sdkOpts(emu));

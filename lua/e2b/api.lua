@@ -206,11 +206,20 @@ function api.request(cfg, method, path, o)
 end
 
 --- `POST /sandboxes` with a NewSandbox body. Returns the Sandbox JSON (sandboxID, envdVersion, …).
+--- A 404 means the template does not exist: TemplateError (the class the official SDKs use for
+--- template problems) naming it, not a bare SandboxError.
 ---@param cfg e2b.Config
 ---@param body table
 ---@return table
 function api.create(cfg, body)
-  return (api.request(cfg, "POST", "/sandboxes", { body = body, what = "create", expect = "object" }))
+  return (api.request(cfg, "POST", "/sandboxes", { body = body, what = "create", expect = "object",
+    codes = { [404] = function(res)
+      local e = api.error_for(res)
+      local why = e.message:gsub("^404: ", "")
+      errors.TemplateError:raise("Template '" .. tostring(body.templateID) .. "' not found: " ..
+        why .. " (check the template name or alias, e.g. \"base\")",
+        { status = res.status, code = e.code })
+    end } }))
 end
 
 --- `POST /sandboxes/{id}/connect`: resume or attach. 404 → SandboxNotFoundError.

@@ -263,7 +263,7 @@ local function start_event(msg)
 end
 
 local function open_error(err)
-  if errors.is(err) and err.code == "unavailable" then
+  if errors.is(err) and err.code == "unavailable" and not err.paused then
     return errors.SandboxNotFoundError:new("Sandbox is probably not running anymore", { code = "unavailable" })
   end
   return err

@@ -66,12 +66,15 @@ end
 
 --- Make the envd client of one sandbox. Registers the access token as a secret.
 ---@param cfg e2b.Config
----@param info { sandbox_id: string, access_token: string?, envd_version: string?, domain: string? }
+--- `info.state` (optional) returns the sandbox's state from the API ("running" | "paused"); it is
+--- asked only after envd answered "sandbox not reachable", to say so when the sandbox is paused.
+---@param info { sandbox_id: string, access_token: string?, envd_version: string?, domain: string?, state: (fun(): string?)? }
 ---@return e2b.EnvdClient
 function envd.new(cfg, info)
   errors.add_secret(info.access_token)
   return setmetatable({
     cfg = cfg,
+    state = info.state,
     sandbox_id = info.sandbox_id,
     access_token = info.access_token,
     envd_version = info.envd_version or "0.6.13",
@@ -124,9 +127,28 @@ function Client:health(timeout)
   return nil
 end
 
+--- `err` says the sandbox could not be reached (the proxy's 502, Connect "unavailable"): when
+--- the API says it is paused, one error says so — from files, commands and PTYs alike — a
+--- TimeoutError (the class the official SDKs give a 502) with `paused = true`; else `err`.
+---@param err any
+---@return any
+function Client:explain(err)
+  if not (errors.is(err) and self.state and (err.status == 502 or err.code == "unavailable" or err.kind == "dropped")) then
+    return err
+  end
+  local ok, state = pcall(self.state)
+  if not ok or state ~= "paused" then return err end
+  local id = self.sandbox_id
+  return errors.TimeoutError:new("Sandbox " .. id .. " is paused: resume it with sbx:connect() or " ..
+    "e2b.Sandbox.connect(\"" .. id .. "\") (or create it with lifecycle = { on_timeout = \"pause\", " ..
+    "auto_resume = true } to resume on traffic)", { paused = true, status = err.status, code = err.code, kind = err.kind })
+end
+
 --- A dropped connection: ask /health whether the sandbox died (§4.5), else keep the error.
 function Client:dropped(err)
   if errors.is(err) and err.kind == "dropped" and self:health(5) == false then
+    local paused = self:explain(err)
+    if paused ~= err then return paused end
     return errors.TimeoutError:new(err.message .. ": The sandbox was killed or reached its end of life " ..
       "while the request was in flight.", { kind = "dropped" })
   end
@@ -158,7 +180,7 @@ function Client:unary(method, msg, o)
       headers = h, body = json.encode(msg), timeout = timeout })
   end)
   if not ok then error(self:rpc_failure(res), 0) end
-  if res.status ~= 200 then error(map.unary_error(res, o.errors), 0) end
+  if res.status ~= 200 then error(self:explain(map.unary_error(res, o.errors)), 0) end
   local data = json.try_decode(res.body)
   if type(data) ~= "table" then
     errors.SandboxError:raise("envd sent an invalid response to " .. method, { status = res.status })
@@ -188,7 +210,7 @@ function Stream:next()
   if msg ~= nil then return msg end
   self.closed = true
   local err = map.stream_end_error(info, self.errors)
-  if err then error(err, 0) end
+  if err then error(self.client:explain(err), 0) end
   return nil
 end
 
@@ -247,7 +269,7 @@ local function is_2xx(status) return status >= 200 and status < 300 end
 ---@return table
 function Client:http(spec, overrides)
   local res = self:_send("request", spec)
-  if not is_2xx(res.status) then error(map.http_error(res, overrides), 0) end
+  if not is_2xx(res.status) then error(self:explain(map.http_error(res, overrides)), 0) end
   return res
 end
 
@@ -266,7 +288,7 @@ function Client:open(spec, overrides)
       parts[#parts + 1] = chunk
     end
     r:close()
-    error(map.http_error({ status = r.status, body = table.concat(parts) }, overrides), 0)
+    error(self:explain(map.http_error({ status = r.status, body = table.concat(parts) }, overrides)), 0)
   end
   local client = self
   return function()

@@ -25,6 +25,7 @@ local config = require("e2b.config")
 local json = require("e2b.json")
 local entry = require("e2b.entry")
 local Watch = require("e2b.watch")
+local core = require("e2b.core")
 
 function Filesystem.__tostring(self)
   return "e2b.Filesystem(sandbox=" .. self._envd.sandbox_id .. ")"
@@ -155,6 +156,15 @@ local function write_infos(res)
   return out
 end
 
+-- A local directory as `from_file` would upload nothing (the data lost): refuse it up front.
+local function not_a_directory(fname, what, path)
+  local st = core.fs_stat(path)
+  if st and st.type == "dir" then
+    errors.InvalidArgumentError:raise(("%s: %s is a directory: %s (files:upload_dir uploads a directory)")
+      :format(fname, what, path))
+  end
+end
+
 -- One multipart part per entry; `from_file` parts are streamed by the core from disk.
 local function part(fname, i, item)
   if type(item) ~= "table" then
@@ -165,6 +175,7 @@ local function part(fname, i, item)
   if (e.data == nil) == (e.from_file == nil) then
     errors.InvalidArgumentError:raise(("%s: entry %d needs exactly one of 'data' or 'from_file'"):format(fname, i))
   end
+  if e.from_file then not_a_directory(fname, ("entry %d 'from_file'"):format(i), e.from_file) end
   local p = { name = "file", filename = e.path, content_type = "application/octet-stream" }
   if e.data then p.data = e.data else p.file = e.from_file end
   return p
@@ -192,6 +203,7 @@ function Filesystem:write(path, data, opts)
   if type(data) == "table" then
     local d = WRITE_DATA:check(data)
     if not d.from_file then WRITE:fail("data table needs 'from_file'") end
+    not_a_directory(WRITE.name, "'from_file'", d.from_file)
     if version.compare(self._envd.envd_version, "0.5.7") >= 0 then
       headers["Content-Type"] = "application/octet-stream"
       spec.body_file = d.from_file
@@ -289,6 +301,35 @@ function Filesystem:remove(path, opts)
   REMOVE:arg("path", path, "string")
   local o = REMOVE:check(opts)
   rpc(self, "Remove", { path = path }, o)
+end
+
+--- Upload a local directory tree into the sandbox: one streamed request per file (envd has no
+--- archive endpoint), `concurrency` at once, flat memory; empty directories are created; symlinks
+--- are followed only to files inside `local_dir` (others are skipped and listed). Returns
+--- `{ files, dirs, bytes, skipped = { {path, reason}, … } }`. See e2b.tree for every rule.
+--- ```lua
+--- sbx.files:upload_dir("./app", "/home/user/app", { ignore = { ".git", "*.pyc" }, on_progress = print })
+--- ```
+---@param local_dir string
+---@param remote_dir string
+---@param opts e2b.UploadDirOpts?
+---@return e2b.TreeResult
+function Filesystem:upload_dir(local_dir, remote_dir, opts)
+  return require("e2b.tree").upload_dir(self, local_dir, remote_dir, opts)
+end
+
+--- Download a sandbox directory tree into `local_dir` (created as needed): one streamed request
+--- per file, flat memory; never writes outside `local_dir` or through a local symlink; remote
+--- symlinks are not recreated (listed in `skipped`). Returns `{ files, dirs, bytes, skipped }`.
+--- ```lua
+--- sbx.files:download_dir("/home/user/app/dist", "./dist")
+--- ```
+---@param remote_dir string
+---@param local_dir string
+---@param opts e2b.DownloadDirOpts?
+---@return e2b.TreeResult
+function Filesystem:download_dir(remote_dir, local_dir, opts)
+  return require("e2b.tree").download_dir(self, remote_dir, local_dir, opts)
 end
 
 ---@class e2b.WatchOpts

@@ -104,8 +104,10 @@ local function new(cfg, data)
     traffic_access_token = nonempty(data.trafficAccessToken),
     _cfg = cfg,
   }, Sandbox)
-  local client = envd.new(cfg, { sandbox_id = self.sandbox_id, access_token = nonempty(data.envdAccessToken),
-    envd_version = self.envd_version, domain = self.sandbox_domain })
+  local id = self.sandbox_id
+  local client = envd.new(cfg, { sandbox_id = id, access_token = nonempty(data.envdAccessToken),
+    envd_version = self.envd_version, domain = self.sandbox_domain,
+    state = not cfg.debug and function() return api.get_info(cfg, id).state end or nil })
   self._envd = client
   self.commands = Commands.new(client)
   self.pty = require("e2b.pty").new(client)

@@ -7,8 +7,10 @@ execution ends at the kernel's 'idle' after its input was accepted; only the fir
 """
 import asyncio
 import datetime
+import json
 import logging
 import os
+import shlex
 import uuid
 
 from kernels import kernel_for
@@ -85,21 +87,23 @@ class Execution:
         self.background = background
 
 
+# Values go in as string literals of the cell's language (JSON strings are valid Python and JS
+# literals), so a quote or newline in a value cannot break or inject into the cell.
 def set_env_snippet(language, key, value):
     if language == "python":
-        return "import os; os.environ['%s'] = '%s'" % (key, value)
+        return "import os; os.environ[%s] = %s" % (json.dumps(key), json.dumps(value))
     if language in ("javascript", "typescript"):
-        return "process.env['%s'] = '%s'" % (key, value)
+        return "process.env[%s] = %s" % (json.dumps(key), json.dumps(value))
     if language == "bash":
-        return "export %s='%s'" % (key, value)
+        return "export %s=%s" % (key, shlex.quote(value))
     return ""
 
 
 def del_env_snippet(language, key):
     if language == "python":
-        return "import os; del os.environ['%s']" % key
+        return "import os; os.environ.pop(%s, None)" % json.dumps(key)
     if language in ("javascript", "typescript"):
-        return "delete process.env['%s']" % key
+        return "delete process.env[%s]" % json.dumps(key)
     if language == "bash":
         return "unset %s" % key
     return ""

@@ -62,6 +62,32 @@ class Backend:
         self.on_message({"msg_type": msg_type, "parent": parent, "content": content, "date": now()})
 
 
+class QueuedKernel(Backend):
+    """A kernel of our own (bash, JS): cells wait in a queue and one worker runs them in order."""
+
+    def __init__(self, env):
+        super().__init__(env)
+        self.proc = None
+        self.count = 0
+        self.queue = asyncio.Queue()
+        self.worker = None
+        self.current = None  # the cell now running: {id, silent, done: Future}
+
+    def execute(self, code, silent):
+        msg_id = uuid.uuid4().hex
+        self.queue.put_nowait((msg_id, code, silent))
+        return msg_id
+
+    async def _work(self):
+        while True:
+            msg_id, code, silent = await self.queue.get()
+            try:
+                await self._run(msg_id, code, silent)
+            except Exception as e:  # never leave a cell without its end
+                self.emit(msg_id, "error", {"ename": type(e).__name__, "evalue": str(e), "traceback": []})
+                self.emit(msg_id, "status", {"execution_state": "idle"})
+
+
 # ---------------------------------------------------------------------------------------------
 # python: IPython through jupyter_client, one kernel process per context
 
@@ -184,14 +210,9 @@ class PythonKernel(Backend):
 # whose value is the status; an interrupt aborts the cell.
 
 
-class BashKernel(Backend):
+class BashKernel(QueuedKernel):
     def __init__(self, env):
         super().__init__(env)
-        self.proc = None
-        self.count = 0
-        self.queue = asyncio.Queue()
-        self.worker = None
-        self.current = None  # the cell now running: {id, silent, done: Future}
         self._buf = b""
         self._marker = ("\x1eE2B-%s:" % secrets.token_hex(8)).encode()
         self._master = None
@@ -299,20 +320,6 @@ class BashKernel(Backend):
         if cur and not cur["done"].done():
             cur["done"].set_result(None)  # the shell exited (`exit` in a cell)
 
-    def execute(self, code, silent):
-        msg_id = uuid.uuid4().hex
-        self.queue.put_nowait((msg_id, code, silent))
-        return msg_id
-
-    async def _work(self):
-        while True:
-            msg_id, code, silent = await self.queue.get()
-            try:
-                await self._run(msg_id, code, silent)
-            except Exception as e:  # never leave a cell without its end
-                self.emit(msg_id, "error", {"ename": type(e).__name__, "evalue": str(e), "traceback": []})
-                self.emit(msg_id, "status", {"execution_state": "idle"})
-
     async def _run(self, msg_id, code, silent):
         self.emit(msg_id, "status", {"execution_state": "busy"})
         if not silent:
@@ -388,15 +395,10 @@ class BashKernel(Backend):
 # own REPL evaluator: one global context, the last expression's value, top-level await).
 
 
-class JsKernel(Backend):
+class JsKernel(QueuedKernel):
     def __init__(self, env, typescript=False):
         super().__init__(env)
         self.typescript = typescript
-        self.proc = None
-        self.count = 0
-        self.queue = asyncio.Queue()
-        self.worker = None
-        self.current = None
         self._tasks = []
 
     async def start(self):
@@ -448,20 +450,6 @@ class JsKernel(Backend):
         elif t in ("result", "error", "done"):
             if not cur["done"].done():
                 cur["done"].set_result(msg)
-
-    def execute(self, code, silent):
-        msg_id = uuid.uuid4().hex
-        self.queue.put_nowait((msg_id, code, silent))
-        return msg_id
-
-    async def _work(self):
-        while True:
-            msg_id, code, silent = await self.queue.get()
-            try:
-                await self._run(msg_id, code, silent)
-            except Exception as e:
-                self.emit(msg_id, "error", {"ename": type(e).__name__, "evalue": str(e), "traceback": []})
-                self.emit(msg_id, "status", {"execution_state": "idle"})
 
     async def _run(self, msg_id, code, silent):
         self.emit(msg_id, "status", {"execution_state": "busy"})
