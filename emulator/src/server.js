@@ -7,7 +7,8 @@ const os = require('os');
 const path = require('path');
 const crypto = require('crypto');
 const { Registry } = require('./sandbox/registry');
-const { createApiHandler } = require('./api/index');
+const { createApiHandler, sameSecret } = require('./api/index');
+const { PortListeners } = require('./ports');
 const { sendJson, sendError, readJson, HttpError } = require('./api/http');
 const { startSampler } = require('./api/metrics');
 const { createEnvdRouter } = require('./envd/router');
@@ -21,8 +22,24 @@ function randomApiKey() {
   return 'e2b_' + crypto.randomBytes(20).toString('hex');
 }
 
+// POST /_emulator/sandboxes/<id>/ports/<port> (X-API-Key): a loopback listener for that port of
+// the sandbox (ports.js) -> 200 {url, host, port}; the same one again on later calls.
+async function portRoute(ctx, req, res, url) {
+  const m = /^\/_emulator\/sandboxes\/([a-z0-9]+)\/ports\/([0-9]{1,5})$/.exec(url.pathname);
+  if (!m) return sendError(res, 404, `no control route ${url.pathname}`);
+  if (req.method !== 'POST') return sendError(res, 405, `method ${req.method} not allowed on ${url.pathname}`);
+  if (!sameSecret(req.headers['x-api-key'], ctx.apiKey)) return sendError(res, 401, 'Invalid API key');
+  const port = Number(m[2]);
+  if (port < 1 || port > 65535) return sendError(res, 400, `port must be from 1 to 65535, got ${m[2]}`);
+  const sbx = ctx.registry.get(m[1]);
+  if (!sbx) return sendError(res, 404, `sandbox ${m[1]} not found`);
+  return sendJson(res, 200, await ctx.ports.open(sbx, port));
+}
+
 // /_emulator/faults: POST adds a rule, GET lists, DELETE clears (all, or ?id=N).
-async function control(faults, req, res, url) {
+async function control(ctx, req, res, url) {
+  const { faults } = ctx;
+  if (url.pathname.startsWith('/_emulator/sandboxes/')) return portRoute(ctx, req, res, url);
   if (url.pathname !== '/_emulator/faults') return sendError(res, 404, `no control route ${url.pathname}`);
   try {
     if (req.method === 'GET') return sendJson(res, 200, faults.list());
@@ -75,6 +92,8 @@ async function createEmulator(opts = {}) {
   const api = createApiHandler({ registry, apiKey });
   const envd = createEnvdRouter({ registry, faults });
   const stopSampler = startSampler(registry);
+  const ports = new PortListeners(registry);
+  const controlCtx = { faults, registry, ports, apiKey };
 
   const guard = (fn) => async (req, res) => {
     const url = parseUrl(req);
@@ -85,7 +104,7 @@ async function createEmulator(opts = {}) {
     }
   };
   const apiServer = http.createServer(guard(async (req, res, url) => {
-    if (url.pathname.startsWith('/_emulator/')) return control(faults, req, res, url);
+    if (url.pathname.startsWith('/_emulator/')) return control(controlCtx, req, res, url);
     const where = { surface: 'api', sandboxId: sandboxIdOf(url.pathname), path: url.pathname };
     if (await faults.apply(req, res, where)) return;
     return api(req, res, url);
@@ -111,6 +130,7 @@ async function createEmulator(opts = {}) {
       if (!closed) {
         closed = (async () => {
           stopSampler();
+          ports.closeAll();
           for (const s of [apiServer, envdServer]) { s.close(); s.closeAllConnections(); }
           await registry.killAll();
           if (ownStateDir) fs.rmSync(stateDir, { recursive: true, force: true });

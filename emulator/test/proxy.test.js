@@ -68,3 +68,26 @@ test('router: health, unknown sandboxes, bad routing input, access token', { tim
   assert.equal(ok.status, 200);
   assert.equal((await api(emu, 'DELETE', `/sandboxes/${sbx.sandboxId}`)).status, 204);
 });
+
+test('a loopback listener per sandbox port (POST /_emulator/sandboxes/<id>/ports/<port>)', { timeout: 30000 }, async () => {
+  const sbx = await Sandbox.create('base', sdkOpts(emu));
+  const port = await freePort();
+  await sbx.files.write('/home/user/www/hi.txt', 'hi via loopback');
+  await sbx.commands.run(`cd /home/user/www && python3 -m http.server ${port} --bind 127.0.0.1`, { background: true, timeoutMs: 0 });
+  const route = `/_emulator/sandboxes/${sbx.sandboxId}/ports/${port}`;
+  assert.equal((await api(emu, 'POST', route, undefined, { 'X-API-KEY': 'wrong' })).status, 401);
+  assert.equal((await api(emu, 'GET', route)).status, 405);
+  assert.equal((await api(emu, 'POST', `/_emulator/sandboxes/${sbx.sandboxId}/ports/70000`)).status, 400);
+  assert.equal((await api(emu, 'POST', '/_emulator/sandboxes/i0000000000000000000/ports/80')).status, 404);
+  const opened = await api(emu, 'POST', route);
+  assert.equal(opened.status, 200);
+  assert.match(opened.body.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+  assert.deepEqual((await api(emu, 'POST', route)).body, opened.body, 'the same listener again');
+  const got = await waitFor(async () => {
+    const r = await httpGet(`${opened.body.url}/hi.txt`).catch(() => null);
+    return r && r.status === 200 ? r : null;
+  });
+  assert.equal(got.body, 'hi via loopback');
+  await Sandbox.kill(sbx.sandboxId, sdkOpts(emu));
+  await assert.rejects(httpGet(`${opened.body.url}/hi.txt`), 'the listener closes with the sandbox');
+});

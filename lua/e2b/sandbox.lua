@@ -537,6 +537,45 @@ function Sandbox:get_host(port)
   return config.host(self._cfg, self.sandbox_id, self.sandbox_domain, port)
 end
 
+local GET_URL = config.declare("Sandbox:get_url", {}, "Sandbox:get_url")
+
+--- URL under which `port` inside the sandbox is reachable by any HTTP client (curl, a browser,
+--- node, Python): on E2B `https://<port>-<id>.<domain>` (`"https://" .. sbx:get_host(port)`); on
+--- the local emulator (a `sandbox_url` is configured) a loopback listener it opens for this
+--- sandbox and port, `http://127.0.0.1:N`, so offline tests need no DNS and no Host header.
+--- ```lua
+--- sbx.commands:run("python3 -m http.server 8000", { background = true, timeout = 0 })
+--- os.execute("curl -s " .. sbx:get_url(8000))
+--- ```
+---@param port integer
+---@param opts { request_timeout: number? }?
+---@return string
+function Sandbox:get_url(port, opts)
+  if not is_sandbox(self) then
+    errors.InvalidArgumentError:raise("Sandbox:get_url: call it as a method, sbx:get_url(port)")
+  end
+  local host = Sandbox.get_host(self, port)
+  local _, cfg = config.call(GET_URL, opts, self._cfg)
+  if cfg.debug then return "http://" .. host end
+  if not cfg.sandbox_url then return "https://" .. host end
+  self._urls = self._urls or {}
+  if self._urls[port] then return self._urls[port] end
+  -- a sandbox_url means the emulator (or a local envd): ask the emulator for a loopback listener
+  local data = api.request(cfg, "POST", "/_emulator/sandboxes/" .. api.segment(self.sandbox_id) .. "/ports/" .. port, {
+    what = "get_url",
+    codes = { [404] = function(res)
+      local e = api.error_for(res)
+      if e.message:match("^404: sandbox .* not found") then
+        errors.SandboxNotFoundError:raise("Sandbox " .. self.sandbox_id .. " not found", { status = 404 })
+      end
+      return false
+    end, [405] = false, [400] = false },
+  })
+  local url = type(data) == "table" and type(data.url) == "string" and data.url or ("https://" .. host)
+  self._urls[port] = url
+  return url
+end
+
 ---@class e2b.SandboxPaginator
 ---@field has_next boolean
 ---@field next_token string?
