@@ -26,6 +26,9 @@ describe("e2b.core", function()
     local many = {}
     for i = 1, 250000 do many[i] = i % 10 == 0 and "x" or "" end   -- past the stack: joined in batches
     assert.equal(string.rep("x", 25000), core.join(many))
+    assert.equal("bc", core.join({ "a", "b", "c", "d" }, 2, 3))
+    assert.equal("", core.join({ "a" }, 2, 1))
+    assert.equal(string.rep("x", 24990), core.join(many, 101))
     assert.error_matches(function() core.join({ "a", 1 }) end, "bad argument 'parts%[2%]' %(string expected%)")
     assert.error_matches(function() core.join("a") end, "bad argument 'parts' %(table expected, got string%)")
     assert.equal("\251\255", core.b64decode("-_8"))

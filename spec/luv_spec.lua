@@ -118,6 +118,58 @@ describe("e2b.adapters.luv", function()
     assert.is_true(ticks >= 15, ticks .. " ticks during a blocking-style call")
   end)
 
+  it("background streams deliver while the loop turns and a task runs other calls", function()
+    local sbx = e2e.sandbox(finally)
+    sbx.files:make_dir("/home/user/lw")
+    local out, events, term = {}, {}, {}
+    local h = sbx.commands:run("for i in 1 2 3 4 5; do echo bg$i; sleep 0.1; done",
+      { background = true, on_stdout = function(s) out[#out + 1] = s end })
+    local w = sbx.files:watch_dir("/home/user/lw", function(ev) events[#events + 1] = ev.name end, { timeout = 30 })
+    local p = sbx.pty:create({ on_data = function(d) term[#term + 1] = d end, timeout = 30 })
+    local calls, stop = 0, false
+    local busy = async.spawn(function()
+      sbx.files:write("/home/user/lw/seen.txt", "x")
+      sbx.pty:send_input(p.pid, "echo luv-$((6*7))\n")
+      while not stop do sbx.commands:run("true") calls = calls + 1 end
+    end)
+    local function all_seen()
+      return table.concat(out) == "bg1\nbg2\nbg3\nbg4\nbg5\n" and events[1] == "seen.txt"
+        and table.concat(term):find("luv-42", 1, true) ~= nil
+    end
+    local ok = turn_until(all_seen, 20)
+    stop = true
+    busy:wait(10)
+    assert.is_true(ok, ("stdout %q, events %s, pty %q"):format(table.concat(out), table.concat(events, ","), table.concat(term)))
+    assert.is_true(calls >= 1)
+    assert.are.equal("bg1\nbg2\nbg3\nbg4\nbg5\n", h:wait().stdout)
+    w:stop()
+    sbx.pty:kill(p.pid)
+    assert.is_true(turn_until(function() return transport().client:active() == 0 end, 5))
+  end)
+
+  it("a raising background callback reaches the handle's wait, not the loop; disconnect stops delivery", function()
+    local sbx = e2e.sandbox(finally)
+    local loop_errors = {}
+    driver.on_error = function(err) loop_errors[#loop_errors + 1] = err end
+    local raised = false
+    local h = sbx.commands:run("echo a; sleep 0.2; echo b", { background = true,
+      on_stdout = function() raised = true error("boom from on_stdout", 0) end })
+    assert.is_true(turn_until(function() return raised end, 10))
+    local ok, err = pcall(h.wait, h)
+    assert.is_false(ok)
+    assert.are.equal("boom from on_stdout", err)
+    assert.are.equal("a\nb\n", h:wait().stdout)
+    assert.are.same({}, loop_errors)
+    local got = {}
+    local d = sbx.commands:run("echo first; sleep 0.5; echo second; sleep 30", { background = true,
+      timeout = 60, on_stdout = function(s) got[#got + 1] = s end })
+    assert.is_true(turn_until(function() return #got > 0 end, 10))
+    d:disconnect()
+    turn_until(function() return false end, 1)
+    assert.are.equal("first\n", table.concat(got))
+    assert.is_true(sbx.commands:kill(d.pid))   -- still running
+  end)
+
   it("uninstall restores the default scheduler", function()
     driver:uninstall()
     driver = nil

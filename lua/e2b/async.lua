@@ -27,7 +27,8 @@ local tasks = setmetatable({}, { __mode = "k" })   -- coroutine -> task
 local ready, ready_head, ready_n = {}, 1, 0   -- FIFO of { task, value }
 local waits = {}                       -- task -> { T = transport, req = request, deadline = ms }
 local by_req = {}                      -- request -> task waiting on it
-local live = 0                         -- tasks not finished
+local live = 0                         -- tasks not finished (spawned by users)
+local daemons = 0                      -- background tasks not finished (async.background)
 
 --- Host adapters (adapters/luv.lua) replace how the scheduler waits for I/O.
 ---@class e2b.async.driver
@@ -65,7 +66,7 @@ end
 
 local function finish(task, ok, ...)
   if task.status ~= "running" then return end
-  live = live - 1
+  if task.daemon then daemons = daemons - 1 else live = live - 1 end
   tasks[task.co] = nil
   if ok then
     task.status = "done"
@@ -237,7 +238,7 @@ function async.waiter(T, req, deadline)
   if task and can_yield() then
     return suspend(task, { T = T, req = req, deadline = deadline })
   end
-  if live == 0 and not async.driver then return T:block(req, deadline) end
+  if live + daemons == 0 and not async.driver then return T:block(req, deadline) end
   local function done()
     if req == nil then return false end   -- a sleep: only the deadline ends it
     if T.news[req] then T.news[req] = nil return true end
@@ -305,6 +306,51 @@ function async.spawn(fn, ...)
   return task
 end
 
+--- Start `fn()` as a background task (e2b.background: a stream's delivery): scheduled like any
+--- task, but not counted by `async.live()` — nobody waits for it to end.
+---@param fn function
+---@return e2b.async.Task
+function async.background(fn)
+  local task = async.spawn(fn)
+  task.daemon = true
+  live, daemons = live - 1, daemons + 1
+  return task
+end
+
+--- One turn of the scheduler without blocking: step the clients tasks wait on (timeout 0) and
+--- resume every task that is ready. Under a host adapter only the ready tasks run (the host
+--- loop watches the sockets). Returns the number of tasks not finished, background ones included.
+---@return integer
+function async.poll()
+  if live + daemons == 0 then return 0 end
+  async.run_ready()
+  if not async.driver then
+    sweep(0)
+    poll(0)
+    async.run_ready()
+  end
+  return live + daemons
+end
+
+-- A condition tasks wait on (`Cond:wait(pred)`), re-checked at each `Cond:signal()`.
+local Cond = {}
+Cond.__index = Cond
+
+--- A condition: `c:wait(pred, deadline)` returns once pred() holds (true) or at `deadline`
+--- (false), re-checking pred at each `c:signal()`; inside a task it yields, outside it runs the
+--- scheduler meanwhile (like Task:wait).
+function async.cond() return setmetatable({ waiters = {} }, Cond) end
+
+--- Wake the tasks waiting on the condition (they re-check their predicate).
+function Cond:signal()
+  local list = self.waiters
+  if #list == 0 then return end
+  self.waiters = {}
+  for _, t in ipairs(list) do
+    if waits[t] and waits[t].tasks then wake(t, true) end
+  end
+end
+
 local function is_task(t) return getmetatable(t) == Task end
 
 local function outcome(task)
@@ -329,6 +375,14 @@ local function await(list, pred, deadline)
     if ok == false and not pred() then return false end
   end
   return true
+end
+
+--- Wait until pred() holds (true) or `deadline` passed (false); see async.cond.
+---@param pred fun(): boolean
+---@param deadline number?   core.now_ms() value
+---@return boolean
+function Cond:wait(pred, deadline)
+  return await({ self }, pred, deadline)
 end
 
 local function timeout_arg(timeout, what)

@@ -22,9 +22,17 @@ local pcall = require("e2b.compat").pcall
 local options = require("e2b.options")
 local envd = require("e2b.envd")
 local stream = require("e2b.stream")
+local background = require("e2b.background")
 local join = require("e2b.core").join   -- table.concat without its extra copy (peak 2x, not 3x)
 
 local DEFAULT_TIMEOUT = 60
+
+--- Bytes of stdout, and of stderr, a handle keeps for `wait()` and for the errors it raises:
+--- past it the oldest bytes are dropped and the result (or error) says `truncated = true`.
+--- Callbacks see everything. A background handle keeps as much again (data bytes) of events for
+--- `events()` while nobody pulls: past it the oldest events are dropped, counted in
+--- `handle.dropped_events`.
+Commands.MAX_OUTPUT = 16 * 1024 * 1024
 
 -- JSON numbers decode as floats on 5.3+; pids read better as integers (8391, not 8391.0).
 local function int(v)
@@ -65,6 +73,7 @@ Commands._utf8_split = utf8_split
 ---@field stderr string
 ---@field exit_code integer
 ---@field error string?   envd's error text for a failed command ("exit status 1", "signal: killed")
+---@field truncated true? the output was longer than Commands.MAX_OUTPUT: its oldest bytes are gone
 
 ---@class e2b.CommandEvent
 ---@field type "stdout"|"stderr"|"pty"|"exit"
@@ -74,6 +83,7 @@ Commands._utf8_split = utf8_split
 
 ---@class e2b.CommandHandle
 ---@field pid integer
+---@field dropped_events integer  events `events()` will not see: dropped past the bound while nobody pulled
 ---@field private _stream e2b.RpcStream
 local Handle = {}
 Handle.__index = Handle
@@ -82,12 +92,46 @@ function Handle.__tostring(self)
   return ("e2b.CommandHandle(pid=%d)"):format(self.pid)
 end
 
+-- Kept output: the last Commands.MAX_OUTPUT bytes, as chunks parts[i..j].
+local function new_buf() return { i = 1, j = 0, n = 0 } end
+
+local function keep(buf, bytes)
+  local j = buf.j + 1
+  buf[j], buf.j, buf.n = bytes, j, buf.n + #bytes
+  local max = Commands.MAX_OUTPUT
+  if buf.n <= max then return end
+  buf.truncated = true
+  while buf.n - #buf[buf.i] >= max do   -- whole chunks first
+    buf.n = buf.n - #buf[buf.i]
+    buf[buf.i] = nil
+    buf.i = buf.i + 1
+  end
+  if buf.n > max then                   -- then the front of the oldest one left
+    buf[buf.i] = buf[buf.i]:sub(buf.n - max + 1)
+    buf.n = max
+  end
+end
+
+local function text(buf) return join(buf, buf.i, buf.j) end
+
 local function new_handle(commands, s, pid, o)
   return setmetatable({
-    pid = pid, _commands = commands, _stream = s,
-    _out = {}, _err = {}, _carry = { stdout = "", stderr = "" }, _keep = o.keep_output ~= false,
+    pid = pid, _commands = commands, _stream = s, dropped_events = 0,
+    _out = new_buf(), _err = new_buf(), _carry = { stdout = "", stderr = "" }, _keep = o.keep_output ~= false,
     _on = { stdout = o.on_stdout, stderr = o.on_stderr, pty = o.on_pty },
   }, Handle)
+end
+
+-- A callback: in a background handle's delivery task an error is kept for its next
+-- wait/events (e2b.background); in a foreground wait it ends the wait (the stream is closed).
+function Handle:_call(cb, data)
+  if not cb then return end
+  if self._queue then return background.call(self, cb, data) end
+  local ok, err = pcall(cb, data)
+  if not ok then
+    self._stream:close()
+    error(err, 0)
+  end
 end
 
 -- PTY bytes go to the callback raw and are not kept (an interactive shell may run for hours);
@@ -95,18 +139,15 @@ end
 -- whole UTF-8 characters.
 function Handle:_deliver(which, bytes)
   if which == "pty" then
-    if self._on.pty then self._on.pty(bytes) end
+    self:_call(self._on.pty, bytes)
     return
   end
-  if self._keep then
-    local buf = which == "stdout" and self._out or self._err
-    buf[#buf + 1] = bytes
-  end
+  if self._keep then keep(which == "stdout" and self._out or self._err, bytes) end
   local cb = self._on[which]
   if cb then
-    local text, rest = utf8_split(self._carry[which] .. bytes)
+    local chars, rest = utf8_split(self._carry[which] .. bytes)
     self._carry[which] = rest
-    if text ~= "" then cb(text) end
+    if chars ~= "" then self:_call(cb, chars) end
   end
 end
 
@@ -114,7 +155,7 @@ function Handle:_flush()
   for _, which in ipairs({ "stdout", "stderr" }) do
     local rest, cb = self._carry[which], self._on[which]
     self._carry[which] = ""
-    if cb and rest ~= "" then cb(rest) end
+    if cb and rest ~= "" then self:_call(cb, rest) end
   end
 end
 
@@ -123,8 +164,9 @@ function Handle:_fail(err)
   if not errors.is(err) then
     err = errors.SandboxError:new("process stream failed: " .. tostring(err))
   end
-  err.stdout = errors.redact(join(self._out))
-  err.stderr = errors.redact(join(self._err))
+  err.stdout = errors.redact(text(self._out))
+  err.stderr = errors.redact(text(self._err))
+  if self._out.truncated or self._err.truncated then err.truncated = true end
   self._failed = err
   self._stream:close()
   error(err, 0)
@@ -163,7 +205,8 @@ function Handle:_step()
       return decode_event(self, msg) or true
     end)
     if not ok then
-      if self._end then self._finished = true return nil end   -- the result is already known
+      -- the result is already known, or disconnect closed the stream under a waiting read
+      if self._end or self._disconnected then self._finished = true return nil end
       self:_fail(ev)   -- the stream's deadline already reads as deadline_exceeded (e2b.stream)
     end
     if ev == false then
@@ -185,16 +228,43 @@ function Handle:_step()
   end
 end
 
+-- A background handle's delivery task (e2b.background): read every event as it arrives, run
+-- the callbacks, queue the event for events(). Ends with the stream (failure kept on _failed).
+local function pump(self)
+  while not self._disconnected do
+    local ok, ev = pcall(self._step, self)
+    if not ok or ev == nil then break end
+    self._queue:push(ev, ev.data and #ev.data or 1)
+    self.dropped_events = self._queue.dropped
+  end
+  self._queue:close()
+end
+
+-- The next event for the pull iterator: read it (foreground) or take it from the queue the
+-- delivery task fills (background). A callback's error raises here first.
+function Handle:_next_event()
+  background.rethrow(self)
+  if not self._queue then return self:_step() end
+  local ok, ev = pcall(self._queue.pop, self._queue)
+  if not ok then self:disconnect() error(ev, 0) end   -- a canceled wait closes the stream
+  if ev == nil then
+    background.rethrow(self)
+    if self._failed then error(self._failed, 0) end
+  end
+  return ev
+end
+
 --- Pull iterator over the process's events, in order:
 --- `{type = "stdout"|"stderr"|"pty", data = bytes}`, then `{type = "exit", exit_code, error}`.
---- Raises like `wait` (with the partial output on the error). `wait()` still works afterwards.
+--- Each event is seen once. Raises like `wait` (with the partial output on the error), and
+--- raises first what a callback of this handle raised (once). `wait()` still works afterwards.
 ---
 --- ```lua
 --- for ev in h:events() do if ev.type == "stdout" then io.write(ev.data) end end
 --- ```
 ---@return fun(): e2b.CommandEvent?
 function Handle:events()
-  return function() return self:_step() end
+  return function() return self:_next_event() end
 end
 
 ---@class e2b.WaitOpts
@@ -207,7 +277,9 @@ local WAIT = options.declare("CommandHandle:wait", { { "on_stdout", "callable" }
 
 --- Wait for the command to finish. Returns the result; raises CommandExitError on a non-zero
 --- exit, or the mapped stream error (TimeoutError when `timeout` elapsed, …) carrying the
---- output received so far.
+--- output received so far. On a background handle it first raises (once) what one of its
+--- callbacks raised meanwhile; call `wait()` again for the result. Callbacks given here replace
+--- the handle's for the output still to come. Events not pulled by `events()` yet are consumed.
 ---@param opts e2b.WaitOpts?
 ---@return e2b.CommandResult
 function Handle:wait(opts)
@@ -216,22 +288,32 @@ function Handle:wait(opts)
     if o["on_" .. k] then self._on[k] = o["on_" .. k] end
   end
   if not self._result then
+    background.rethrow(self)
     if self._disconnected then
       errors.SandboxError:raise("CommandHandle:wait: the handle was disconnected; use commands:connect(pid)")
     end
-    while self:_step() do end
+    if self._queue then
+      local ok, err = pcall(background.finish, self)
+      if not ok then self:disconnect() error(err, 0) end   -- a canceled wait closes the stream
+      self._queue:clear()   -- wait() consumes the events, as a foreground read would
+      background.rethrow(self)
+      if self._failed then error(self._failed, 0) end
+    else
+      while self:_step() do end
+    end
     if not self._end then errors.SandboxError:raise("CommandHandle:wait: the handle was disconnected; use commands:connect(pid)") end
     self._result = {
-      stdout = join(self._out), stderr = join(self._err),
+      stdout = text(self._out), stderr = text(self._err),
       exit_code = self._end.exit_code, error = self._end.error,
+      truncated = (self._out.truncated or self._err.truncated) or nil,
     }
   end
   local r = self._result
   if r.exit_code ~= 0 then
     errors.CommandExitError:raise(("Command exited with code %d and error:\n%s"):format(r.exit_code, r.stderr),
-      { stdout = r.stdout, stderr = r.stderr, exit_code = r.exit_code, error = r.error })
+      { stdout = r.stdout, stderr = r.stderr, exit_code = r.exit_code, error = r.error, truncated = r.truncated })
   end
-  return { stdout = r.stdout, stderr = r.stderr, exit_code = r.exit_code, error = r.error }
+  return { stdout = r.stdout, stderr = r.stderr, exit_code = r.exit_code, error = r.error, truncated = r.truncated }
 end
 
 --- Kill the process (SIGKILL). True when it was found.
@@ -240,10 +322,15 @@ function Handle:kill()
   return self._commands:kill(self.pid)
 end
 
---- Stop receiving output; the process keeps running (reattach with commands:connect(pid)).
+--- Stop receiving output: no callback runs after this, and the stream is closed; the process
+--- keeps running (reattach with commands:connect(pid)). Events already queued stay for events().
 function Handle:disconnect()
   self._disconnected = true
   self._stream:close()
+  if self._queue then
+    self._queue:close()
+    background.stop(self)
+  end
 end
 
 --- Send data to the process's stdin (start it with `stdin = true`).
@@ -271,21 +358,27 @@ end
 
 --- Open a Start/Connect stream (e2b.stream: its first message must be the `start` event).
 --- `o`: user, timeout (stream, default 60), request_timeout (handshake), on_stdout/on_stderr/on_pty.
---- Shared with pty.lua. `commands` is what the handle's kill/send_stdin go through.
+--- Shared with pty.lua. `commands` is what the handle's kill/send_stdin go through. With
+--- `deliver`, a delivery task (e2b.background) drains the stream whenever the SDK waits.
 ---@return e2b.CommandHandle
-function Commands.open_handle(client, commands, method, req, o)
+function Commands.open_handle(client, commands, method, req, o, deliver)
   local timeout = o.timeout == nil and DEFAULT_TIMEOUT or o.timeout
   local source = client:stream(method, req, {
     user = o.user, timeout = timeout, request_timeout = o.request_timeout, process_data = true,
   })
   local s = stream.open(source, { timeout = timeout, start = start_event, open_error = open_error,
     start_error = "Failed to start process: expected start event" })
-  return new_handle(commands, s, int(s.start.pid) or 0, {
+  local h = new_handle(commands, s, int(s.start.pid) or 0, {
     on_stdout = o.on_stdout, on_stderr = o.on_stderr, on_pty = o.on_pty, keep_output = o.keep_output })
+  if deliver then
+    h._queue = background.queue(Commands.MAX_OUTPUT)
+    background.start(h, pump)
+  end
+  return h
 end
 
-local function open(self, method, req, o)
-  return Commands.open_handle(self._envd, self, method, req, o)
+local function open(self, method, req, o, deliver)
+  return Commands.open_handle(self._envd, self, method, req, o, deliver)
 end
 
 local RUN = options.declare("commands:run", {
@@ -322,7 +415,7 @@ function Commands:run(cmd, opts)
   if o.envs and next(o.envs) then process.envs = o.envs end
   if o.cwd then process.cwd = o.cwd end
   local req = { process = process, stdin = o.stdin == true, tag = o.tag }
-  local h = open(self, "process.Process/Start", req, o)
+  local h = open(self, "process.Process/Start", req, o, o.background)
   if o.background then return h end
   return h:wait()
 end
@@ -351,7 +444,7 @@ local CONNECT = options.declare("commands:connect", { { "timeout", "seconds", DE
 function Commands:connect(pid, opts)
   local sel = selector(CONNECT.name, pid)
   local o = CONNECT:check(opts)
-  return open(self, "process.Process/Connect", { process = sel }, o)
+  return open(self, "process.Process/Connect", { process = sel }, o, true)
 end
 
 ---@class e2b.ProcessInfo

@@ -9,9 +9,13 @@
 --- emu:stop()
 --- ```
 ---
---- The emulator is a Node.js program; `node` must be on PATH and `npm ci` must have been run in
---- `emulator/` (scripts/setup.sh does both). It is found next to this file in a checkout, or at
---- `opts.path` / `$E2B_EMULATOR` (the path of `bin/e2b-emulator.js`).
+--- The emulator is a Node.js program (Node >= 18 and npm on PATH; bubblewrap (`bwrap`) for
+--- isolated sandboxes, without it sandboxes share the host's processes' view). It is found at
+--- `opts.path` / `$E2B_EMULATOR` (the path of `bin/e2b-emulator.js`), else in this checkout's
+--- `emulator/`, else in the copy an installed rock ships (`e2b/emulator-node/` beside this file).
+--- When its npm dependencies are not installed beside it (an installed rock), the first start
+--- copies it into a per-user cache (`$E2B_EMULATOR_CACHE`, default
+--- `${XDG_CACHE_HOME:-~/.cache}/lua-e2b`) and runs `npm ci --omit=dev` there once.
 ---@class e2b.emulator
 local M = {}
 
@@ -30,20 +34,68 @@ local function shell_quote(s)
   return "'" .. tostring(s):gsub("'", "'\"'\"'") .. "'"
 end
 
-local function default_path()
-  local env = os.getenv("E2B_EMULATOR")
-  if env and env ~= "" then return env end
-  local src = debug.getinfo(1, "S").source
-  local dir = src:sub(1, 1) == "@" and src:sub(2):match("^(.*)/[^/]*$") or "."
-  return dir .. "/../../emulator/bin/e2b-emulator.js"
-end
-
 local function read_file(path)
   local f = io.open(path, "rb")
   if not f then return nil end
   local s = f:read("*a")
   f:close()
   return s
+end
+
+local function exists(path)
+  local f = io.open(path, "rb")
+  if f then f:close() end
+  return f ~= nil
+end
+
+local function run(cmd)
+  local ok = os.execute(cmd)
+  return ok == true or ok == 0
+end
+
+local function default_path()
+  local env = os.getenv("E2B_EMULATOR")
+  if env and env ~= "" then return env end
+  local src = debug.getinfo(1, "S").source
+  local dir = src:sub(1, 1) == "@" and src:sub(2):match("^(.*)/[^/]*$") or "."
+  local checkout = dir .. "/../../emulator/bin/e2b-emulator.js"
+  if exists(checkout) then return checkout end
+  return dir .. "/emulator-node/bin/e2b-emulator.js"   -- shipped with the rock
+end
+
+-- The emulator's directory with its npm dependencies installed: `root` itself when they are
+-- there, else a per-user cached copy (made once, keyed by the lockfile's hash).
+local function with_dependencies(root, start_timeout)
+  if exists(root .. "/node_modules/@connectrpc/connect-node/package.json") then return root end
+  local lock = read_file(root .. "/package-lock.json")
+  if not lock then error("e2b.emulator: no emulator at " .. root .. " (set E2B_EMULATOR or opts.path)", 3) end
+  local hex = require("e2b.core").sha256(lock):gsub(".", function(c) return ("%02x"):format(c:byte()) end)
+  local home = os.getenv("HOME") or "/tmp"
+  local base = os.getenv("E2B_EMULATOR_CACHE")
+  if not base or base == "" then
+    local xdg = os.getenv("XDG_CACHE_HOME")
+    base = ((xdg and xdg ~= "") and xdg or (home .. "/.cache")) .. "/lua-e2b"
+  end
+  local dir = base .. "/emulator-" .. hex:sub(1, 16)
+  if exists(dir .. "/.installed") then return dir end
+  local tmp = dir .. ".tmp" .. tostring(os.time()) .. tostring(math.random(1e6))
+  local log = tmp .. ".log"
+  local q = shell_quote
+  local ok = run(("mkdir -p %s && cp -R %s/. %s && rm -rf %s/node_modules && cd %s && " ..
+      "timeout %d npm ci --omit=dev --no-audit --no-fund --prefer-offline >%s 2>&1 && touch .installed")
+    :format(q(tmp), q(root), q(tmp), q(tmp), q(tmp), math.max(120, start_timeout or 0), q(log)))
+  if not ok then
+    local out = read_file(log) or ""
+    run(("rm -rf %s %s"):format(q(tmp), q(log)))
+    error("e2b.emulator: installing its npm dependencies into " .. dir .. " failed (needs Node >= 18 " ..
+      "and npm on PATH, and the npm registry or its cache): " .. out:sub(-1500), 3)
+  end
+  os.remove(log)
+  -- another process may have finished first: keep theirs (a half-made one from a crash goes)
+  if not exists(dir .. "/.installed") then run("rm -rf " .. q(dir)) end
+  if not run(("mv -T %s %s 2>/dev/null"):format(q(tmp), q(dir))) then run("rm -rf " .. q(tmp)) end
+  if not exists(dir .. "/.installed") then error("e2b.emulator: could not install into " .. dir, 3) end
+  return dir
 end
 
 local function sleep(seconds)
@@ -63,6 +115,8 @@ end
 function M.start(opts)
   opts = opts or {}
   local path = opts.path or default_path()
+  local root, script = path:match("^(.*)/bin/([^/]+)$")
+  if root then path = with_dependencies(root, opts.start_timeout) .. "/bin/" .. script end
   local tmp = os.tmpname()
   local ready_file, log_file = tmp .. ".ready", opts.log or (tmp .. ".log")
   os.remove(tmp)

@@ -21,6 +21,11 @@ local e2b = {
   async = require("e2b.async"),
   errors = require("e2b.errors"),
   version = require("e2b.version").SDK,
+  --- Drain every open stream (background commands, PTYs, watches) without blocking: run their
+  --- callbacks for what has arrived. Any SDK call that waits does this too; a script that loops
+  --- on its own between SDK calls calls this now and then. Returns the number of streams open.
+  ---@type fun(): integer
+  poll = require("e2b.background").poll,
 }
 
 -- Optional parts load when first used (so require("e2b.safe") covers them too).

@@ -76,7 +76,7 @@ function Pty:create(opts)
   local process = { cmd = "/bin/bash", args = { "-i", "-l" }, envs = envs, cwd = o.cwd }
   return Commands.open_handle(self._envd, self._commands, "process.Process/Start",
     { process = process, pty = { size = sz } },
-    { user = o.user, timeout = o.timeout, request_timeout = o.request_timeout, on_pty = o.on_data })
+    { user = o.user, timeout = o.timeout, request_timeout = o.request_timeout, on_pty = o.on_data }, true)
 end
 
 local CONNECT = options.declare("pty:connect", { { "on_data", "callable" }, { "timeout", "seconds" },
@@ -90,7 +90,7 @@ function Pty:connect(pid, opts)
   local sel = Commands._selector(CONNECT.name, pid)
   local o = CONNECT:check(opts)
   return Commands.open_handle(self._envd, self._commands, "process.Process/Connect", { process = sel },
-    { timeout = o.timeout, request_timeout = o.request_timeout, on_pty = o.on_data })
+    { timeout = o.timeout, request_timeout = o.request_timeout, on_pty = o.on_data }, true)
 end
 
 local SEND_INPUT = options.declare("pty:send_input", Commands.PLAIN)

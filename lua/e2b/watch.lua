@@ -1,6 +1,9 @@
 --- Directory watching (filesystem.Filesystem/WatchDir, a server stream): the handle returned by
---- `sbx.files:watch_dir`. Events arrive while the caller pulls them — `for ev in h:events()` or
---- `h:wait()` — and each one is also passed to `on_event`.
+--- `sbx.files:watch_dir`. Its delivery task (e2b.background) reads events whenever the SDK waits
+--- for anything (any call, an e2b.async turn, a host-loop turn under an adapter, `e2b.poll()`) and
+--- passes each to `on_event` then; they are also queued, once each, for `for ev in h:events()`
+--- (at most Watch.MAX_QUEUED while nobody pulls: the oldest are dropped, counted in `h.dropped`).
+--- An error raised by `on_event` is raised by the next `events()`/`next()`/`wait()` (once).
 ---
 --- ```lua
 --- local h = sbx.files:watch_dir("/home/user", function(ev) print(ev.type, ev.name) end, { timeout = 30 })
@@ -8,6 +11,7 @@
 --- for ev in h:events() do if ev.type == "write" then h:stop() end end
 --- ```
 ---@class e2b.WatchHandle
+---@field dropped integer   events dropped past Watch.MAX_QUEUED while nobody pulled
 ---@field private _stream e2b.RpcStream
 local Watch = {}
 Watch.__index = Watch
@@ -15,7 +19,11 @@ Watch.__index = Watch
 -- Waits happen inside these pcalls: compat.pcall lets a task yield through them on PUC 5.1 too.
 local pcall = require("e2b.compat").pcall
 local stream = require("e2b.stream")
+local background = require("e2b.background")
 local entry_info = require("e2b.entry").from_proto
+
+--- Events a watch keeps for `events()` while nobody pulls them.
+Watch.MAX_QUEUED = 10000
 
 -- Event type names as the official SDKs spell them.
 local TYPES = {
@@ -38,6 +46,41 @@ local function start_message(msg)
   return msg.start
 end
 
+-- Read the stream's next event (nil once the watch ended: stopped or its own timeout).
+local function read(self)
+  while not self.stopped do
+    local ok, msg = pcall(self._stream.next, self._stream)
+    if not ok then
+      if self.stopped or self._stream:is_deadline(msg) then return nil end   -- stop() or the timeout
+      error(msg, 0)
+    end
+    if msg == nil then return nil end
+    local fs = msg.filesystem
+    local kind = type(fs) == "table" and TYPES[fs.type]
+    if kind then   -- keepalives and unknown event types are skipped
+      local ev = { name = fs.name, type = kind }
+      if type(fs.entry) == "table" then ev.entry = entry_info(fs.entry) end
+      return ev
+    end
+  end
+  return nil
+end
+
+-- The delivery task: every event to on_event and to the queue, until the stream ends.
+local function pump(self)
+  while true do
+    local ok, ev = pcall(read, self)
+    if not ok then self._failed = ev break end
+    if ev == nil then break end
+    background.call(self, self.on_event, ev)
+    if self.stopped then break end   -- stop() from inside on_event
+    self._queue:push(ev)
+    self.dropped = self._queue.dropped
+  end
+  self.stopped = true
+  self._queue:close()
+end
+
 --- Wrap an open WatchDir stream. Waits for its `start` message, so events caused after this
 --- returns are seen.
 ---@param source e2b.RpcStream
@@ -48,31 +91,25 @@ end
 function Watch.open(source, path, on_event, timeout)
   local s = stream.open(source, { timeout = timeout, start = start_message,
     start_error = "Expected start event from the directory watcher" })
-  return setmetatable({ _stream = s, path = path, on_event = on_event, stopped = false }, Watch)
+  local h = setmetatable({ _stream = s, path = path, on_event = on_event, stopped = false, dropped = 0,
+                           _queue = background.queue(Watch.MAX_QUEUED) }, Watch)
+  background.start(h, pump)
+  return h
 end
 
---- The next event (calling on_event with it), or nil once the watch ended: stopped, or its
---- `timeout` elapsed. Other stream failures raise.
+--- The next event not pulled yet (waiting for one), or nil once the watch ended: stopped, or
+--- its `timeout` elapsed. Stream failures raise (after the events before them); so does, once,
+--- an error `on_event` raised.
 ---@return e2b.FilesystemEvent?
 function Watch:next()
-  while not self.stopped do
-    local ok, msg = pcall(self._stream.next, self._stream)
-    if not ok then
-      self.stopped = true
-      if self._stream:is_deadline(msg) then return nil end   -- the watch's own timeout
-      error(msg, 0)
-    end
-    if msg == nil then self.stopped = true return nil end
-    local fs = msg.filesystem
-    local kind = type(fs) == "table" and TYPES[fs.type]
-    if kind then   -- keepalives and unknown event types are skipped
-      local ev = { name = fs.name, type = kind }
-      if type(fs.entry) == "table" then ev.entry = entry_info(fs.entry) end
-      if self.on_event then self.on_event(ev) end
-      return ev
-    end
+  background.rethrow(self)
+  local ok, ev = pcall(self._queue.pop, self._queue)
+  if not ok then self:stop() error(ev, 0) end   -- a canceled wait closes the stream
+  if ev == nil then
+    background.rethrow(self)
+    if self._failed then error(self._failed, 0) end
   end
-  return nil
+  return ev
 end
 
 --- Pull iterator over the events: `for ev in h:events() do … end`. Ends at stop or timeout.
@@ -81,15 +118,25 @@ function Watch:events()
   return function() return self:next() end
 end
 
---- Deliver events to on_event until the watch ends (stop from inside on_event, or timeout).
+--- Wait until the watch ends (stop from inside on_event, or timeout) while on_event gets the
+--- events; raises like next(). Events not pulled by `events()` yet are consumed.
 function Watch:wait()
-  while self:next() do end
+  background.rethrow(self)
+  local ok, err = pcall(background.finish, self)
+  if not ok then self:stop() error(err, 0) end
+  self._queue:clear()   -- wait() consumes the events, as pulling them would
+  background.rethrow(self)
+  if self._failed then error(self._failed, 0) end
 end
 
---- Stop watching (closes the stream). Idempotent; events not yet pulled are dropped.
+--- Stop watching (closes the stream): on_event is not called again. Idempotent; events not yet
+--- pulled are dropped.
 function Watch:stop()
   self.stopped = true
   self._stream:close()
+  self._queue:clear()
+  self._queue:close()
+  background.stop(self)
 end
 
 Watch.close = Watch.stop

@@ -115,6 +115,31 @@ local function main()
   check("unknown filetype is refused with a clear message", plugin.state.task == prev
         and (notes[before + 1] or ""):find("no interpreter for filetype '%(none%)'") ~= nil, notes[before + 1])
 
+  -- 4a. a background command's output reaches a scratch buffer while the editor runs other
+  -- commands: nobody waits on its handle, the delivery task runs on the editor's loop
+  local bg = vim.api.nvim_create_buf(false, true)
+  vim.api.nvim_buf_set_name(bg, "e2b://background")
+  local h = async.run(function()
+    return sbx.commands:run("for i in $(seq 1 20); do echo bg $i; sleep 0.05; done", { background = true,
+      on_stdout = function(s)
+        for l in s:gmatch("[^\n]+") do vim.api.nvim_buf_set_lines(bg, -1, -1, false, { l }) end
+      end })
+  end)
+  local edits, t_bg = 0, ms()
+  while not has_line(lines("e2b://background"), "^bg 20$") and ms() - t_bg < 20000 do
+    vim.cmd("enew")                                   -- the editor goes on with other commands
+    vim.api.nvim_buf_set_lines(0, 0, -1, false, { "edit " .. edits })
+    vim.cmd("normal! yyp")
+    edits = edits + 1
+    vim.wait(20, function() return false end, 10)
+  end
+  local bgl = lines("e2b://background")
+  check("background output reached the scratch buffer while the editor ran other commands",
+        bgl[2] == "bg 1" and bgl[21] == "bg 20" and edits >= 5, edits .. " edits, " .. vim.inspect(bgl))
+  local bg_ok, bg_res = pcall(function() return async.run(function() return h:wait() end) end)
+  check("its handle still waits for the result", bg_ok and bg_res.exit_code == 0 and bg_res.stdout:find("bg 20\n$") ~= nil,
+        tostring(bg_res))
+
   -- 4. :E2BSandboxes lists the session's sandbox; x kills it
   local list_task = plugin.sandboxes()
   settle(list_task, 20)
