@@ -1,5 +1,6 @@
 -- Turns a bench run's results.tsv into the markdown report (stdout).
--- usage: lua5.4 report.lua RESULTS.tsv META.tsv [sdk|ci]   (only that set of scenarios; default all)
+-- usage: lua5.4 report.lua RESULTS.tsv META.tsv [sdk|ci|null]   (only that set; default all)
+-- NULL_STREAM_MIB (env): the null set's stream size, for the kept-output RSS goal
 -- RESULTS.tsv: scenario \t client \t round \t metric \t value   (value "FAIL" for a failed run)
 -- META.tsv:    key \t value   (machine, versions, date, sizes; printed in that order)
 local results_path, meta_path = assert(arg[1], "results.tsv"), assert(arg[2], "meta.tsv")
@@ -15,14 +16,27 @@ local SCENARIOS = {
     title = "6. Code interpreter round trip: `run_code(\"1+1\")` on a warm context (per cell)" },
   { id = "ci_stream", set = "ci", clients = { "lua", "js" },
     title = "7. Code interpreter output: one cell printing a large stdout (1 KiB lines)" },
+  { id = "null_stream_cb", set = "null", clients = { "lua", "js", "floor" },
+    title = "N1. Null server: stdout streamed through `on_stdout` (lua-e2b with `keep_output = false` where it has it)" },
+  { id = "null_stream_keep", set = "null", clients = { "lua", "js", "floor" },
+    title = "N2. Null server: the same stdout kept for the result" },
+  { id = "null_seq", set = "null", clients = { "lua", "js", "floor" },
+    title = "N3. Null server: sequential `commands:run(\"echo hi\")` on one sandbox" },
+  { id = "null_par", set = "null", clients = { "lua", "js", "floor" },
+    title = "N4. Null server: 100 concurrent `echo i` on one client (batches of 100)" },
+  { id = "null_require", set = "null", clients = { "lua", "js" },
+    title = "N5. `require(\"e2b\")` in a fresh interpreter" },
 }
 local METRICS = {   -- unit and direction of each metric
   ms = { "ms", "lower" }, cmd_ms = { "ms", "lower" }, wall_ms = { "ms", "lower" }, run_ms = { "ms", "lower" },
   write_MBps = { "MB/s", "higher" }, read_MBps = { "MB/s", "higher" }, MBps = { "MB/s", "higher" },
   rss_MiB = { "MiB", "lower" },
+  cpu_s_per_GB = { "s/GB", "lower" }, server_cpu_s_per_GB = { "s/GB", "lower" },
+  ops_s = { "ops/s", "higher" }, cpu_us_per_call = { "µs", "lower" }, server_cpu_us_per_call = { "µs", "lower" },
+  require_ms = { "ms", "lower" }, kept = { "1 = output also kept", "" },
 }
 local CLIENTS = { "lua", "js", "curl" }
-local CLIENT_NAMES = { lua = "Lua SDK", js = "JS SDK", curl = "raw curl" }
+local CLIENT_NAMES = { lua = "Lua SDK", js = "JS SDK", curl = "raw curl", floor = "C floor" }
 
 local data, fails, order = {}, {}, {}
 for line in io.lines(results_path) do
@@ -82,7 +96,11 @@ for _, sc in ipairs(SCENARIOS) do
     say()
     say("### " .. sc.title)
     say()
-    if sc.clients then   -- Lua and JS only
+    local three = sc.clients and #sc.clients == 3
+    if three then   -- Lua, JS and the C floor
+      say("| metric | Lua SDK | JS SDK | C floor | Lua/JS | Lua/floor | samples |")
+      say("|---|---|---|---|---|---|---|")
+    elseif sc.clients then   -- Lua and JS only
       say("| metric | Lua SDK | JS SDK | Lua/JS | samples |")
       say("|---|---|---|---|---|")
     else
@@ -93,14 +111,18 @@ for _, sc in ipairs(SCENARIOS) do
     for _, o in ipairs(order) do if o[1] == sc.id then metrics[#metrics + 1] = o[2] end end
     for _, m in ipairs(metrics) do
       local meta = METRICS[m] or { "", "lower" }
+      local unit = meta[2] == "" and meta[1] or ("%s, %s is better"):format(meta[1], meta[2])
       local cells, med, n = {}, {}, 0
-      for _, c in ipairs(CLIENTS) do
+      for _, c in ipairs(sc.clients or CLIENTS) do
         local list = per[m][c] or {}
         med[c] = pct(list, 50)
         n = math.max(n, #list)
         cells[#cells + 1] = med[c] and ("%s (%s)"):format(fmt(med[c]), fmt(pct(list, 90))) or "—"
       end
-      if sc.clients then
+      if three then
+        say(("| %s [%s] | %s | %s | %s | %s | %s | %d |"):format(m, unit,
+          cells[1], cells[2], cells[3], ratio(med.lua, med.js), ratio(med.lua, med.floor), n))
+      elseif sc.clients then
         say(("| %s [%s, %s is better] | %s | %s | %s | %d |"):format(m, meta[1], meta[2],
           cells[1], cells[2], ratio(med.lua, med.js), n))
       else
@@ -109,6 +131,50 @@ for _, sc in ipairs(SCENARIOS) do
       end
     end
   end
+end
+
+-- The null set: medians against the goals of issue 12.
+local function med(s, m, c) return data[s] and data[s][m] and data[s][m][c] and pct(data[s][m][c], 50) end
+if (only == nil or only == "null") and data.null_stream_cb then
+  local mib = tonumber(os.getenv("NULL_STREAM_MIB") or "")
+  local rows = {}
+  local function goal(what, value, target, ok)
+    local verdict = (value == nil) and "—" or (ok and "met" or "not met")
+    rows[#rows + 1] = ("| %s | %s | %s | %s |"):format(what, value and fmt(value) or "—", target, verdict)
+  end
+  local function r(a, b) return a and b and b ~= 0 and a / b or nil end
+  local v = med("null_stream_cb", "MBps", "lua")
+  goal("N1 stream through `on_stdout`: lua-e2b MB/s", v, "≥ 300", v and v >= 300)
+  v = r(med("null_stream_cb", "MBps", "lua"), med("null_stream_cb", "MBps", "js"))
+  goal("N1 … lua-e2b / JS SDK (×)", v, "≥ 8", v and v >= 8)
+  v = r(med("null_stream_cb", "MBps", "lua"), med("null_stream_cb", "MBps", "floor"))
+  goal("N1 … lua-e2b / C floor (×)", v, "≥ 0.5", v and v >= 0.5)
+  v = med("null_stream_cb", "cpu_s_per_GB", "lua")
+  goal("N1 … lua-e2b client CPU (s per GB)", v, "≤ 3", v and v <= 3)
+  if mib then
+    v = r(med("null_stream_keep", "rss_MiB", "lua"), mib)
+    goal(("N2 output kept: lua-e2b peak RSS / kept size (%d MiB) (×)"):format(mib), v, "≤ 1.3", v and v <= 1.3)
+    local kept = med("null_stream_cb", "kept", "lua")
+    v = med("null_stream_cb", "rss_MiB", "lua")
+    goal(("N1 opt-out (`keep_output = false`): lua-e2b peak RSS (MiB, %d MiB streamed)"):format(mib), kept == 0 and v or nil,
+      "flat (≤ 32 MiB)", kept == 0 and v and v <= 32)
+  end
+  v = med("null_seq", "cpu_us_per_call", "lua")
+  goal("N3 sequential: lua-e2b client CPU per call (µs)", v, "≤ 100", v and v <= 100)
+  v = r(med("null_seq", "ops_s", "lua"), med("null_seq", "ops_s", "floor"))
+  goal("N3 … lua-e2b / C floor, ops/s (×)", v, "≥ 0.5", v and v >= 0.5)
+  v = med("null_par", "cpu_us_per_call", "lua")
+  goal("N4 100 concurrent: lua-e2b client CPU per call (µs)", v, "≤ 100", v and v <= 100)
+  v = r(med("null_par", "ops_s", "lua"), med("null_par", "ops_s", "floor"))
+  goal("N4 … lua-e2b / C floor, calls/s (×)", v, "≥ 0.5", v and v >= 0.5)
+  v = med("null_require", "require_ms", "lua")
+  goal("N5 `require(\"e2b\")` (ms)", v, "≤ 5", v and v <= 5)
+  say()
+  say("### Against the goals of issue 12 (medians)")
+  say()
+  say("| goal | measured | target | |")
+  say("|---|---|---|---|")
+  for _, row in ipairs(rows) do say(row) end
 end
 
 say()

@@ -5,11 +5,13 @@ local u = require("spec.support.unit")
 local e2b = require("e2b")
 local errors = e2b.errors
 
+-- Output and success of a shell command (5.1's popen close has no exit status: echo it).
 local function capture(cmd)
-  local p = assert(io.popen(cmd .. " 2>&1"))
+  local p = assert(io.popen(cmd .. " 2>&1; echo \"exit=$?\""))
   local out = p:read("*a")
-  local ok = p:close()
-  return out, ok
+  p:close()
+  local body, code = out:match("^(.-)exit=(%d+)\n$")
+  return body, code == "0"
 end
 
 local function raised(fn, ...)

@@ -5,6 +5,8 @@ const { performance } = require('node:perf_hooks');
 const { Sandbox } = require(path.join(__dirname, '..', '..', 'emulator', 'node_modules', 'e2b'));
 
 const now = () => performance.now();
+// user + system CPU seconds of this process so far (all its threads)
+const cpuS = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
 const emit = (metric, value) => process.stdout.write(`result ${metric} ${value.toFixed(3)}\n`);
 
 // A wrong answer must fail the run, never post a time.
@@ -28,4 +30,4 @@ function main(fn) {
   });
 }
 
-module.exports = { Sandbox, now, emit, check, withSandbox, main };
+module.exports = { Sandbox, now, cpuS, emit, check, withSandbox, main };

@@ -3,7 +3,7 @@
 local e2b = require("e2b")
 local clock = require("benchclock")
 
-local M = { now_ms = clock.now_ms, e2b = e2b }
+local M = { now_ms = clock.now_ms, cpu_s = clock.cpu_s, e2b = e2b }
 
 function M.emit(metric, value)
   io.stdout:write(("result %s %.3f\n"):format(metric, value))

@@ -7,6 +7,10 @@ const os = require('os');
 const path = require('path');
 const crypto = require('crypto');
 const { Registry } = require('./sandbox/registry');
+const { EventLog } = require('./sandbox/events');
+const { TemplateStore } = require('./api/templates');
+const { TEAM_ID } = require('./team');
+const { Webhooks } = require('./webhooks');
 const { createApiHandler, sameSecret } = require('./api/index');
 const { PortListeners } = require('./ports');
 const { sendJson, sendError, readJson, HttpError } = require('./api/http');
@@ -87,9 +91,12 @@ async function createEmulator(opts = {}) {
     stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'e2b-emulator-'));
     ownStateDir = true;
   }
-  const registry = new Registry({ stateDir });
+  const events = new EventLog({ teamId: TEAM_ID });
+  const registry = new Registry({ stateDir, events });
+  const templates = new TemplateStore();
+  const webhooks = new Webhooks({ events, teamId: TEAM_ID });
   const faults = new Faults();
-  const api = createApiHandler({ registry, apiKey });
+  const api = createApiHandler({ registry, templates, webhooks, apiKey });
   const envd = createEnvdRouter({ registry, faults });
   const stopSampler = startSampler(registry);
   const ports = new PortListeners(registry);
@@ -122,14 +129,17 @@ async function createEmulator(opts = {}) {
     controlUrl: `http://${HOST}:${apiPort}/_emulator`,
     network: isolation.detect().network.mode, // 'isolated' | 'shared' (sandbox/network.js)
     apiKey,
+    teamId: TEAM_ID,
     stateDir,
     registry,
+    templates,
     faults,
     // Stops serving, kills every sandbox, removes the state it created. Idempotent.
     close() {
       if (!closed) {
         closed = (async () => {
           stopSampler();
+          webhooks.close();
           ports.closeAll();
           for (const s of [apiServer, envdServer]) { s.close(); s.closeAllConnections(); }
           await registry.killAll();

@@ -28,6 +28,7 @@ function startEmulator({ args = [], env = {}, timeoutMs = 15000 } = {}) {
         apiKey: info.api_key,
         controlUrl: info.control_url,
         network: info.network, // 'isolated' | 'shared'
+        teamId: info.team_id,
         child,
         stderr: () => stderr,
         // SIGTERM, then SIGKILL if it does not stop within 10 s.

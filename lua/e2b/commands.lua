@@ -511,8 +511,14 @@ function Commands.send_input(client, call, pid, which, data, opts)
   call:pid(pid)
   call:arg("data", data, "string")
   local o = call:check(opts)
-  client:unary("process.Process/SendInput",
+  local ok, err = pcall(client.unary, client, "process.Process/SendInput",
     { process = { pid = pid }, input = { [which] = envd.b64encode(data) } }, { request_timeout = o.request_timeout })
+  if ok then return end
+  -- the first thing a new user trips over: say what is missing
+  if which == "stdin" and errors.is(err) and err.message:find("stdin not enabled", 1, true) then
+    err.message = err.message .. " (start the command with stdin = true to send it input)"
+  end
+  error(err, 0)
 end
 
 --- Close a process's stdin (EOF). Needs envd >= 0.5.2.

@@ -4,7 +4,11 @@ const crypto = require('crypto');
 const { HttpError, sendJson, sendError } = require('./http');
 const h = require('./sandboxes');
 const { listSandboxes } = require('./list');
-const { TEMPLATES, describe } = require('./templates');
+const snapshots = require('./snapshots');
+const tpl = require('./template-routes');
+const events = require('./events');
+const team = require('./team');
+const webhooks = require('./webhooks');
 const log = require('../log');
 
 const ID = '([^/]+)';
@@ -24,21 +28,31 @@ const ROUTES = [
   ['GET', new RegExp(`^/sandboxes/${ID}/metrics$`), h.metrics],
   ['GET', new RegExp(`^/sandboxes/${ID}/logs$`), h.logsV1],
   ['GET', new RegExp(`^/v2/sandboxes/${ID}/logs$`), h.logsV2],
-  ['GET', /^\/(?:v2\/)?templates$/, templates],
+  ['POST', new RegExp(`^/sandboxes/${ID}/snapshots$`), snapshots.createSnapshot],
+  ['GET', /^\/snapshots$/, snapshots.listSnapshots],
+  ['POST', new RegExp(`^/sandboxes/${ID}/fork$`), snapshots.fork],
+  ['GET', /^\/(?:v2\/)?templates$/, tpl.list],
+  ['DELETE', new RegExp(`^/templates/${ID}$`), tpl.remove],
+  ['GET', /^\/events\/sandboxes$/, events.forTeam],
+  ['GET', new RegExp(`^/events/sandboxes/${ID}$`), events.forSandbox],
+  ['POST', /^\/events\/webhooks$/, webhooks.create],
+  ['GET', /^\/events\/webhooks$/, webhooks.list],
+  ['GET', new RegExp(`^/events/webhooks/${ID}$`), webhooks.getOne],
+  ['PATCH', new RegExp(`^/events/webhooks/${ID}$`), webhooks.update],
+  ['DELETE', new RegExp(`^/events/webhooks/${ID}$`), webhooks.remove],
+  ['GET', new RegExp(`^/events/webhooks/${ID}/deliveries$`), webhooks.deliveries],
+  ['GET', new RegExp(`^/teams/${ID}/metrics$`), team.metrics],
+  ['GET', new RegExp(`^/teams/${ID}/metrics/max$`), team.maxMetric],
 ];
 
 async function listV2(ctx, req, res, id, q) {
-  const { items, nextToken } = listSandboxes(ctx.registry, q, { v2: true });
+  const { items, nextToken } = listSandboxes(ctx, q, { v2: true });
   const running = ctx.registry.list().filter((s) => s.state === 'running').length;
   sendJson(res, 200, items, { ...(nextToken ? { 'X-Next-Token': nextToken } : {}), 'X-Total-Running': String(running) });
 }
 
 async function listV1(ctx, req, res, id, q) {
-  sendJson(res, 200, listSandboxes(ctx.registry, q, { v2: false }).items);
-}
-
-async function templates(ctx, req, res) {
-  sendJson(res, 200, TEMPLATES.map(describe));
+  sendJson(res, 200, listSandboxes(ctx, q, { v2: false }).items);
 }
 
 // Constant-time comparison of a presented secret with the expected one (any lengths).
@@ -49,7 +63,7 @@ function sameSecret(given, expected) {
   return crypto.timingSafeEqual(a, b);
 }
 
-// ctx: { registry, apiKey }
+// ctx: { registry, templates, webhooks, apiKey }
 function createApiHandler(ctx) {
   return async function handle(req, res, url) {
     const pathname = url.pathname;
@@ -67,7 +81,7 @@ function createApiHandler(ctx) {
     const m = pathname.match(route[1]);
     let id = m[1];
     if (id !== undefined) {
-      try { id = decodeURIComponent(id); } catch { return sendError(res, 400, 'invalid sandbox id encoding'); }
+      try { id = decodeURIComponent(id); } catch { return sendError(res, 400, 'invalid id encoding in the path'); }
     }
     try {
       await route[2](ctx, req, res, id, url.searchParams);

@@ -2,7 +2,6 @@
 // GET /v2/sandboxes (and the deprecated GET /sandboxes): filters, order and cursor pages.
 const { HttpError } = require('./http');
 const { listedBody } = require('./views');
-const { resolveTemplate } = require('./templates');
 
 function unescape(s, what) {
   try { return decodeURIComponent(s.replace(/\+/g, ' ')); } catch {
@@ -63,9 +62,9 @@ function parseQuery(q, { v2 }) {
 }
 
 // -> { items: [ListedSandbox], nextToken: string|null }
-function listSandboxes(registry, q, opts) {
+function listSandboxes({ registry, templates }, q, opts) {
   const f = parseQuery(q, opts);
-  const tmpl = f.template ? resolveTemplate(f.template) : null;
+  const tmpl = f.template ? templates.resolve(f.template, { any: true }) : null;
   const cmp = (a, b) => (a.meta.startedAt - b.meta.startedAt) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
   let all = registry.list()
     .filter((s) => f.states.includes(s.state))

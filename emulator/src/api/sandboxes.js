@@ -3,7 +3,6 @@
 // or throws HttpError. ctx = { registry }.
 const { HttpError, sendJson, sendEmpty, readJson } = require('./http');
 const v = require('./validate');
-const { resolveTemplate } = require('./templates');
 const { sandboxBody, detailBody } = require('./views');
 const { metricsOf } = require('./metrics');
 const { parseLists, EgressError } = require('../sandbox/network');
@@ -48,7 +47,7 @@ async function create(ctx, req, res) {
   if (typeof body.templateID !== 'string' || body.templateID === '') {
     throw new HttpError(400, "'templateID' is required and must be a string");
   }
-  const tmpl = resolveTemplate(body.templateID);
+  const tmpl = ctx.templates.resolve(body.templateID);
   if (!tmpl) throw new HttpError(404, `template '${body.templateID}' not found`);
   const autoResume = v.optObject(body, 'autoResume');
   if (autoResume && autoResume.enabled !== undefined && typeof autoResume.enabled !== 'boolean') {
@@ -59,7 +58,7 @@ async function create(ctx, req, res) {
     alias: tmpl.alias,
     timeout: v.timeout(body, 'timeout', DEFAULT_TIMEOUT),
     metadata: v.optStringMap(body, 'metadata'),
-    envVars: v.optStringMap(body, 'envVars'),
+    envVars: { ...(tmpl.envVars || {}), ...v.optStringMap(body, 'envVars') },
     secure: secureRequested(req, body),
     autoPause: v.optBool(body, 'autoPause') || false,
     autoPauseMemory: v.optBool(body, 'autoPauseMemory'),
@@ -67,6 +66,10 @@ async function create(ctx, req, res) {
     allowInternetAccess: v.optBool(body, 'allow_internet_access'),
     network: v.optObject(body, 'network'),
     start: tmpl.start, // the template's start command, run inside the new sandbox
+    buildID: tmpl.buildID,
+    layer: tmpl.layer, // a snapshot's or built template's files
+    user: tmpl.user,
+    workdir: tmpl.workdir,
   };
   checkEgress(spec.network, 'network.');
   if (spec.autoResume && !spec.autoPause) {
@@ -76,6 +79,7 @@ async function create(ctx, req, res) {
     throw new HttpError(400, 'autoPauseMemory is only allowed together with autoPause');
   }
   const sbx = await ctx.registry.create(spec);
+  ctx.templates.spawned(tmpl);
   sendJson(res, 201, sandboxBody(sbx));
 }
 

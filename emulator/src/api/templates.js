@@ -1,43 +1,113 @@
 'use strict';
-// The templates this emulator offers. Every sandbox is the host's userland, so there is one.
+// The templates this emulator offers: the built-ins (the host's userland, and the code
+// interpreter) plus the team's own — snapshots of sandboxes and built templates, each with a
+// layer of files on disk that sandboxes created from it start with.
+const crypto = require('crypto');
+const fs = require('fs');
+const { TEAM_SLUG } = require('../team');
+
 const ENVD_VERSION = '0.6.13';
 const CREATED = '2025-01-01T00:00:00.000Z';
+const ID_CHARS = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
-const TEMPLATES = [
+const BUILTIN = [
   { templateID: 'rki5dems9wqfm4r03t7g', alias: 'base', buildID: '00000000-0000-4000-8000-000000000001' },
   require('../../templates/code-interpreter').template, // built-in, with a start(sbx) hook
 ];
 
-// "base", "base:default", "team/base", the id… -> template or null.
-function resolveTemplate(ref) {
-  if (typeof ref !== 'string' || ref === '') return null;
+function newTemplateId() {
+  let id = '';
+  for (const b of crypto.randomBytes(20)) id += ID_CHARS[b % ID_CHARS.length];
+  return id;
+}
+
+// "base", "base:default", "team/base" -> { name: "base", tag: "default"|null }
+function splitRef(ref) {
   let name = ref;
+  let tag = null;
   const colon = name.lastIndexOf(':');
-  if (colon > 0) name = name.slice(0, colon);
+  if (colon > 0 && !name.slice(colon).includes('/')) { tag = name.slice(colon + 1); name = name.slice(0, colon); }
   const slash = name.lastIndexOf('/');
   if (slash >= 0) name = name.slice(slash + 1);
-  return TEMPLATES.find((t) => t.templateID === name || t.alias === name) || null;
+  return { name, tag };
+}
+
+class TemplateStore {
+  constructor() {
+    const now = CREATED;
+    this.templates = BUILTIN.map((t) => ({
+      kind: 'builtin', public: true, names: [t.alias], tags: ['default'], envVars: {}, layer: null,
+      createdAt: now, updatedAt: now, spawnCount: 0, lastSpawnedAt: null, buildCount: 1,
+      cpuCount: 2, memoryMB: 512, buildStatus: 'ready', ...t,
+    }));
+  }
+
+  // The team's template or built-in behind an id or name ("base", "base:default", "team/base",
+  // a snapshot id…) -> template or null. Templates still waiting for their first build are not
+  // startable and resolve only with { any: true }.
+  resolve(ref, { any = false } = {}) {
+    if (typeof ref !== 'string' || ref === '') return null;
+    const { name } = splitRef(ref);
+    const t = this.templates.find((x) => x.templateID === name || x.alias === name || x.names.includes(name));
+    if (!t) return null;
+    if (!any && t.buildStatus !== 'ready') return null;
+    return t;
+  }
+
+  // fields: { kind, alias|null, layer, envVars, start, buildID, … } -> the new template.
+  add(fields) {
+    const now = new Date().toISOString();
+    const t = {
+      templateID: newTemplateId(), buildID: crypto.randomUUID(), public: false, tags: ['default'],
+      envVars: {}, layer: null, createdAt: now, updatedAt: now, spawnCount: 0, lastSpawnedAt: null,
+      buildCount: 0, cpuCount: 2, memoryMB: 512, buildStatus: 'ready', ...fields,
+    };
+    t.names = t.alias ? [t.alias] : [];
+    this.templates.push(t);
+    return t;
+  }
+
+  remove(t) {
+    this.templates = this.templates.filter((x) => x !== t);
+    if (t.layer) fs.rmSync(t.layer, { recursive: true, force: true });
+  }
+
+  list(kind) {
+    return this.templates.filter((t) => !kind || t.kind === kind);
+  }
+
+  spawned(t) {
+    t.spawnCount++;
+    t.lastSpawnedAt = new Date().toISOString();
+  }
+}
+
+// The names a template is listed under: "<team>/<alias>" for the team's own, the bare alias
+// for the built-ins (public ones).
+function namesOf(t) {
+  if (!t.alias) return [];
+  return t.kind === 'builtin' ? [t.alias] : [`${TEAM_SLUG}/${t.alias}`];
 }
 
 function describe(t) {
   return {
     templateID: t.templateID,
     buildID: t.buildID,
-    cpuCount: 2,
-    memoryMB: 512,
+    cpuCount: t.cpuCount,
+    memoryMB: t.memoryMB,
     diskSizeMB: 10240,
-    public: true,
-    aliases: [t.alias],
-    names: [t.alias],
-    createdAt: CREATED,
-    updatedAt: CREATED,
+    public: t.public,
+    aliases: t.alias ? [t.alias] : [],
+    names: namesOf(t),
+    createdAt: t.createdAt,
+    updatedAt: t.updatedAt,
     createdBy: null,
-    lastSpawnedAt: null,
-    spawnCount: 0,
-    buildCount: 1,
+    lastSpawnedAt: t.lastSpawnedAt,
+    spawnCount: t.spawnCount,
+    buildCount: t.buildCount,
     envdVersion: ENVD_VERSION,
-    buildStatus: 'ready',
+    buildStatus: t.buildStatus,
   };
 }
 
-module.exports = { TEMPLATES, resolveTemplate, describe, ENVD_VERSION };
+module.exports = { TemplateStore, describe, namesOf, splitRef, ENVD_VERSION };

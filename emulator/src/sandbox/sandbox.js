@@ -2,7 +2,7 @@
 // One sandbox: its private root, its users, its processes (spawn, freeze/thaw, kill).
 // The interface envd uses is documented in docs/internals.md §4.
 const { EventEmitter } = require('events');
-const { spawn } = require('child_process');
+const { spawn, execFile } = require('child_process');
 const fs = require('fs');
 const path = require('path');
 const isolation = require('./isolation');
@@ -18,14 +18,18 @@ const MAX_LOGS = 1000;
 class Sandbox extends EventEmitter {
   // opts: { id, dir, envdAccessToken, envVars, ... } — everything else the API reports is kept
   // by the registry on `sbx.meta`.
-  constructor({ id, dir, envdAccessToken, envVars }) {
+  // layer: a host dir from checkpoint() (rootfs/, passwd, group) whose files the sandbox starts
+  // with; user / workdir: the template's defaults.
+  constructor({ id, dir, envdAccessToken, envVars, layer, user, workdir }) {
     super();
     this.setMaxListeners(0); // every envd stream listens for pause/kill
     this.id = id;
     this.state = 'starting';
     this.envdAccessToken = envdAccessToken || null;
     this.envVars = { ...(envVars || {}) };
-    this.defaultUser = 'user';
+    this.defaultUser = user || 'user';
+    if (workdir) this.defaultWorkdir = workdir;
+    this._layer = layer || null;
     this.processes = new Map(); // owned by envd/process.js
     this.logs = [];
     this._dir = dir;
@@ -64,6 +68,7 @@ class Sandbox extends EventEmitter {
   async start() {
     this._layout = createRootfs(this._dir, { chown: this._iso.isRoot });
     this._layout.helperDir = isolation.HELPER_DIR;
+    if (this._layer) await applyLayer(this._layer, this._dir, this._layout);
     if (this.isolated) {
       this._writeNetFiles();
       await this._startInit();
@@ -195,6 +200,29 @@ class Sandbox extends EventEmitter {
     this.emit('paused');
   }
 
+  // Copies the sandbox's own files (its root and users) to host dir `dest` (created; the layer
+  // format applyLayer reads) while every process is stopped, so the copy is of one moment.
+  async checkpoint(dest) {
+    if (this.state !== 'running') throw new Error(`sandbox ${this.id} is ${this.state}`);
+    this._freeze();
+    try {
+      fs.mkdirSync(dest, { recursive: true });
+      await cp(this._layout.rootfs, path.join(dest, 'rootfs'));
+      for (const f of ['passwd', 'group']) fs.copyFileSync(this._layout[f], path.join(dest, f));
+    } finally {
+      if (this.state === 'running') this._thaw();
+    }
+    this.log('info', 'sandbox checkpointed');
+  }
+
+  _freeze() { proc.signalAll(this.pids(), 'SIGSTOP'); }
+
+  _thaw() {
+    const wrappers = [...this._wrappers].map((h) => h.hostPid);
+    proc.signalAll(this.pids().filter((p) => !wrappers.includes(p)), 'SIGCONT');
+    proc.signalAll(wrappers, 'SIGCONT'); // nsenter stops itself when its child stops
+  }
+
   // Cold boot: every user process is gone, files stay.
   dropProcesses() {
     proc.signalAll(this.userPids(), 'SIGKILL');
@@ -202,9 +230,7 @@ class Sandbox extends EventEmitter {
 
   resume() {
     if (this.state !== 'paused') throw new Error(`sandbox ${this.id} is ${this.state}`);
-    const wrappers = [...this._wrappers].map((h) => h.hostPid);
-    proc.signalAll(this.pids().filter((p) => !wrappers.includes(p)), 'SIGCONT');
-    proc.signalAll(wrappers, 'SIGCONT'); // nsenter stops itself when its child stops
+    this._thaw();
     this.state = 'running';
     this.log('info', 'sandbox resumed');
     this.emit('resumed');
@@ -254,6 +280,33 @@ class Sandbox extends EventEmitter {
   }
 
   toString() { return `Sandbox(${this.id}, ${this.state})`; }
+}
+
+// `cp -a` keeps owners, modes, links and empty dirs (fs.cpSync keeps no owners).
+function cp(from, to) {
+  return new Promise((resolve, reject) => {
+    execFile('cp', ['-a', '--reflink=auto', from, to], { maxBuffer: 1 << 20 }, (err, _out, stderr) => {
+      if (err) reject(new Error(`copying the sandbox's files failed: ${String(stderr).trim() || err.message}`));
+      else resolve();
+    });
+  });
+}
+
+// Tops of the root that belong to the host or the kernel (bound over at start): never copied.
+const NOT_OWN = new Set(['usr', 'etc', 'bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32', 'proc', 'dev', 'sys']);
+
+// Puts a checkpoint's files into a freshly laid-out root (each own top-level tree replaced).
+async function applyLayer(layer, dir, layout) {
+  const from = path.join(layer, 'rootfs');
+  for (const name of fs.readdirSync(from)) {
+    if (NOT_OWN.has(name)) continue;
+    fs.rmSync(path.join(layout.rootfs, name), { recursive: true, force: true });
+    await cp(path.join(from, name), path.join(layout.rootfs, name));
+  }
+  for (const f of ['passwd', 'group']) {
+    const p = path.join(layer, f);
+    if (fs.existsSync(p)) fs.copyFileSync(p, layout[f]);
+  }
 }
 
 function waitExit(child) {

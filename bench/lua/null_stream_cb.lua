@@ -1,0 +1,27 @@
+-- Null server: one command streaming BENCH_NULL_STREAM_BYTES of stdout through on_stdout.
+-- keep_output = false where the SDK has it (a streaming consumer's choice; "kept" says which).
+-- The callback counts bytes and checks the first line; the full content is checked by
+-- null_stream_keep (same decoding path, written out and hashed by run.sh).
+local B = require("common")
+local bytes = assert(tonumber(os.getenv("BENCH_NULL_STREAM_BYTES")))
+local LINE = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde\n"
+B.main(function()
+  B.with_sandbox(function(sbx)
+    local opt_out = pcall(sbx.commands.run, sbx.commands, "echo hi", { keep_output = false })
+    local n, first = 0, nil
+    local function on_stdout(d)
+      if not first then first = d:sub(1, 64) end
+      n = n + #d
+    end
+    local t0, c0 = B.now_ms(), B.cpu_s()
+    local r = sbx.commands:run("nullbench-stream " .. bytes,
+      { on_stdout = on_stdout, timeout = 300, keep_output = opt_out and false or nil })
+    local t1, c1 = B.now_ms(), B.cpu_s()
+    B.check(n == bytes, "on_stdout got " .. n .. " bytes, want " .. bytes)
+    B.check(first == LINE:sub(1, #first) and #first > 0, "first chunk differs")
+    B.check(r.exit_code == 0, "exit code " .. tostring(r.exit_code))
+    B.emit("MBps", bytes / 1e6 / ((t1 - t0) / 1000))
+    B.emit("cpu_s_per_GB", (c1 - c0) / (bytes / 1e9))
+    B.emit("kept", opt_out and 0 or 1)
+  end)
+end)

@@ -1,0 +1,17 @@
+-- Null server: one command printing BENCH_NULL_STREAM_BYTES, the whole stdout kept in the result
+-- (r.stdout). Saved to BENCH_OUT after the clock stops; run.sh checks its SHA-256.
+local B = require("common")
+local bytes, out = assert(tonumber(os.getenv("BENCH_NULL_STREAM_BYTES"))), assert(os.getenv("BENCH_OUT"))
+B.main(function()
+  B.with_sandbox(function(sbx)
+    local t0, c0 = B.now_ms(), B.cpu_s()
+    local r = sbx.commands:run("nullbench-stream " .. bytes, { timeout = 300 })
+    local t1, c1 = B.now_ms(), B.cpu_s()
+    B.check(#r.stdout == bytes, "stdout has " .. #r.stdout .. " bytes, want " .. bytes)
+    local f = assert(io.open(out, "wb"))
+    f:write(r.stdout)
+    f:close()
+    B.emit("MBps", bytes / 1e6 / ((t1 - t0) / 1000))
+    B.emit("cpu_s_per_GB", (c1 - c0) / (bytes / 1e9))
+  end)
+end)

@@ -1,0 +1,40 @@
+-- docs/reference.md is generated from the LuaLS annotations (scripts/gen_reference.lua) and must
+-- match the code: a changed annotation, a new public function or error class without a
+-- regenerated page fails here.
+local function interpreter()
+  local i = -1
+  while arg and arg[i - 1] do i = i - 1 end
+  return arg and arg[i] or "lua5.4"
+end
+
+local function read(path)
+  local f = assert(io.open(path, "rb"))
+  local s = f:read("*a")
+  f:close()
+  return s
+end
+
+describe("docs/reference.md", function()
+  it("is what scripts/gen_reference.lua makes from the annotations now", function()
+    local p = assert(io.popen(interpreter() .. " scripts/gen_reference.lua 2>&1"))
+    local made = p:read("*a")
+    p:close()
+    assert(made == read("docs/reference.md"),
+      "docs/reference.md drifted from the code: run lua5.4 scripts/gen_reference.lua > docs/reference.md")
+  end)
+
+  it("lists every public function, option class and error class", function()
+    local ref = read("docs/reference.md")
+    for _, name in ipairs({ "Sandbox.create(opts)", "Sandbox:get_url(port, opts)", "Filesystem:upload_dir(local_dir, remote_dir, opts)",
+      "Commands:run(cmd, opts)", "class `e2b.RunOpts`", "class `e2b.ConnectionOpts`", "`TemplateError`", "`SandboxNotFoundError`" }) do
+      assert(ref:find(name, 1, true), name .. " is missing from docs/reference.md")
+    end
+    -- every error class defined in errors.lua is listed
+    for line in io.lines("lua/e2b/errors.lua") do
+      local cls = line:match('^define%("([%w_]+)"')
+      if cls then assert(ref:find("| `" .. cls .. "` |", 1, true), cls .. " is missing") end
+    end
+    -- nothing internal leaks in
+    assert.is_nil(ref:find("transport.new", 1, true))
+  end)
+end)
