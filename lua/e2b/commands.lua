@@ -398,10 +398,7 @@ local RUN = options.declare("commands:run", {
 ---@field on_stderr fun(data: string)?
 ---@field stdin boolean?           keep stdin open for send_stdin (default false)
 ---@field tag string?              a name to find the process by (commands:connect({tag = …}))
----@field keep_output boolean?     false: do not keep stdout/stderr for the result (they are "" there
----                                and on errors); memory stays flat however much the command prints,
----                                for consumers that only stream (on_stdout/on_stderr, h:events()).
----                                Default true, as in the official SDKs (which always keep it).
+---@field keep_output boolean?     false: keep no output (result and error stdout/stderr are ""), memory stays flat for callers that only stream; default true (the official SDKs always keep it)
 
 --- Run `cmd` with `/bin/bash -l -c`. Foreground: returns the result (raises CommandExitError on a
 --- non-zero exit). With `background = true`: returns a CommandHandle.
