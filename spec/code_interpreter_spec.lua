@@ -253,6 +253,10 @@ pd.DataFrame({"a": [1, 2], "b": [3, 4]})
     assert.is_true(sbx:pause())
     local err = raised(sbx.run_code, sbx, "1")
     assert.is_true(errors.is(err, errors.TimeoutError), tostring(err))   -- 502 while paused
+    assert.is_true(err.paused, tostring(err))                             -- and it says so
+    assert.matches("is paused", err.message, 1, true)
+    err = raised(sbx.list_code_contexts, sbx)
+    assert.is_true(err.paused, tostring(err))
     local resumed = ci.Sandbox.connect(sbx.sandbox_id, { timeout = 300 })
     assert.equal(ci.Sandbox, getmetatable(resumed))
     assert.equal("kept", resumed:run_code("before_pause").text)

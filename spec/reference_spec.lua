@@ -37,4 +37,31 @@ describe("docs/reference.md", function()
     -- nothing internal leaks in
     assert.is_nil(ref:find("transport.new", 1, true))
   end)
+
+  it("names every option a call declares (options.declare / config.declare / :sub lists)", function()
+    local ref = read("docs/reference.md")
+    local missing = {}
+    local p = assert(io.popen("find lua/e2b -name '*.lua' | LC_ALL=C sort"))
+    for file in p:lines() do
+      local src = read(file)
+      local lists = {}
+      for decl, body in src:gmatch('declare%(%s*"([^"]+)"%s*,%s*(%b{})') do lists[#lists + 1] = { decl, body } end
+      -- option lists kept in a local and handed to declare / :sub / :extend
+      for name, body in src:gmatch("local ([%w_]+) = (%b{})") do
+        if body:match('^{%s*{%s*"') and (src:find("declare%([^\n]*%f[%w_]" .. name .. "%f[^%w_]")
+            or src:find(":sub%([^\n]*%f[%w_]" .. name .. "%f[^%w_]") or src:find(":extend%([^\n]*%f[%w_]" .. name .. "%f[^%w_]")) then
+          lists[#lists + 1] = { name, body }
+        end
+      end
+      for _, l in ipairs(lists) do
+        for opt in l[2]:gmatch('{%s*"([%w_]+)"%s*,') do
+          if opt:sub(1, 1) ~= "_" and not ref:find("%f[%w_]" .. opt .. "%f[^%w_]") then
+            missing[#missing + 1] = file .. " " .. l[1] .. ": " .. opt
+          end
+        end
+      end
+    end
+    p:close()
+    assert(#missing == 0, "options missing from the annotations (docs/reference.md):\n" .. table.concat(missing, "\n"))
+  end)
 end)

@@ -47,8 +47,13 @@ describe("errors end to end", function()
     local sbx = e2e.sandbox(finally)
     sbx.files:write("/home/user/a.txt", "A")
     local h = sbx.commands:run("sleep 30", { background = true, timeout = 0 })
+    local attached = sbx.commands:run("sleep 30", { background = true, timeout = 0 })
+    local watch = sbx.files:watch_dir("/home/user", nil, { timeout = 0 })
     h:disconnect()
     assert.is_true(sbx:pause())
+    -- streams open when it paused end with the same error
+    assert_paused(raised(attached.wait, attached), sbx.sandbox_id)
+    assert_paused(raised(watch.wait, watch), sbx.sandbox_id)
     local id = sbx.sandbox_id
     assert_paused(raised(sbx.files.read, sbx.files, "/home/user/a.txt"), id)
     assert_paused(raised(sbx.files.write, sbx.files, "/home/user/b.txt", "B"), id)

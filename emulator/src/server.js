@@ -11,6 +11,7 @@ const { EventLog } = require('./sandbox/events');
 const { TemplateStore } = require('./api/templates');
 const { TEAM_ID } = require('./team');
 const { Webhooks } = require('./webhooks');
+const { FileCache } = require('./build/files');
 const { createApiHandler, sameSecret } = require('./api/index');
 const { PortListeners } = require('./ports');
 const { sendJson, sendError, readJson, HttpError } = require('./api/http');
@@ -96,7 +97,11 @@ async function createEmulator(opts = {}) {
   const templates = new TemplateStore();
   const webhooks = new Webhooks({ events, teamId: TEAM_ID });
   const faults = new Faults();
-  const api = createApiHandler({ registry, templates, webhooks, apiKey });
+  // Build sandboxes are the builder's own: not the team's (no events, not listed, no metrics).
+  const buildRegistry = new Registry({ stateDir, events: new EventLog({ teamId: TEAM_ID }) });
+  const files = new FileCache(path.join(stateDir, 'files'));
+  const isolated = isolation.detect().mode === 'bwrap';
+  const api = createApiHandler({ registry, templates, webhooks, files, buildRegistry, stateDir, isolated, apiKey });
   const envd = createEnvdRouter({ registry, faults });
   const stopSampler = startSampler(registry);
   const ports = new PortListeners(registry);
@@ -142,7 +147,7 @@ async function createEmulator(opts = {}) {
           webhooks.close();
           ports.closeAll();
           for (const s of [apiServer, envdServer]) { s.close(); s.closeAllConnections(); }
-          await registry.killAll();
+          await Promise.all([registry.killAll(), buildRegistry.killAll()]);
           if (ownStateDir) fs.rmSync(stateDir, { recursive: true, force: true });
         })();
       }
@@ -151,6 +156,7 @@ async function createEmulator(opts = {}) {
     // Last resort from process 'exit' handlers (no awaiting possible there).
     closeSync() {
       registry.killAllSync();
+      buildRegistry.killAllSync();
       if (ownStateDir) fs.rmSync(stateDir, { recursive: true, force: true });
     },
   };

@@ -9,6 +9,7 @@ const tpl = require('./template-routes');
 const events = require('./events');
 const team = require('./team');
 const webhooks = require('./webhooks');
+const builds = require('./builds');
 const log = require('../log');
 
 const ID = '([^/]+)';
@@ -32,6 +33,16 @@ const ROUTES = [
   ['GET', /^\/snapshots$/, snapshots.listSnapshots],
   ['POST', new RegExp(`^/sandboxes/${ID}/fork$`), snapshots.fork],
   ['GET', /^\/(?:v2\/)?templates$/, tpl.list],
+  ['POST', /^\/v3\/templates$/, builds.requestBuild],
+  ['GET', new RegExp(`^/templates/${ID}/files/${ID}$`), builds.filesLink],
+  ['POST', new RegExp(`^/v2/templates/${ID}/builds/${ID}$`), builds.startBuild],
+  ['GET', new RegExp(`^/templates/${ID}/builds/${ID}/status$`), builds.buildStatus],
+  ['GET', new RegExp(`^/templates/aliases/${ID}$`), builds.alias],
+  ['POST', /^\/templates\/tags$/, builds.assignTags],
+  ['DELETE', /^\/templates\/tags$/, builds.removeTags], // before DELETE /templates/{id}
+  ['GET', new RegExp(`^/templates/${ID}/tags$`), builds.listTags],
+  ['GET', new RegExp(`^/templates/${ID}$`), builds.getOne],
+  ['PATCH', new RegExp(`^/(?:v2/)?templates/${ID}$`), builds.update],
   ['DELETE', new RegExp(`^/templates/${ID}$`), tpl.remove],
   ['GET', /^\/events\/sandboxes$/, events.forTeam],
   ['GET', new RegExp(`^/events/sandboxes/${ID}$`), events.forSandbox],
@@ -63,13 +74,20 @@ function sameSecret(given, expected) {
   return crypto.timingSafeEqual(a, b);
 }
 
-// ctx: { registry, templates, webhooks, apiKey }
+// ctx: { registry, templates, webhooks, files, buildRegistry, stateDir, isolated, apiKey }
 function createApiHandler(ctx) {
   return async function handle(req, res, url) {
     const pathname = url.pathname;
     if (pathname === '/health' && req.method === 'GET') {
       res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
       return res.end('Health check successful');
+    }
+    const up = /^\/_uploads\/([^/]+)$/.exec(pathname);
+    if (up && req.method === 'PUT') { // a files link's upload target: the signed URL is the permission
+      try { return await builds.upload(ctx, req, res, up[1], url.searchParams); } catch (e) {
+        if (e instanceof HttpError) return sendError(res, e.status, e.message);
+        throw e;
+      }
     }
     const matches = ROUTES.filter(([, re]) => re.test(pathname));
     if (matches.length === 0) return sendError(res, 404, `no route for ${req.method} ${pathname}`);
@@ -79,12 +97,12 @@ function createApiHandler(ctx) {
       return sendError(res, 401, 'Invalid API key, please visit https://e2b.dev/docs/api-key for more information.');
     }
     const m = pathname.match(route[1]);
-    let id = m[1];
-    if (id !== undefined) {
-      try { id = decodeURIComponent(id); } catch { return sendError(res, 400, 'invalid id encoding in the path'); }
+    let ids;
+    try { ids = m.slice(1).map((x) => (x === undefined ? x : decodeURIComponent(x))); } catch {
+      return sendError(res, 400, 'invalid id encoding in the path');
     }
     try {
-      await route[2](ctx, req, res, id, url.searchParams);
+      await route[2](ctx, req, res, ids[0], url.searchParams, ids[1]);
     } catch (e) {
       if (e instanceof HttpError) return sendError(res, e.status, e.message, e.extra);
       log.error(`${req.method} ${pathname}: ${e.stack || e}`);

@@ -64,7 +64,7 @@ function parseQuery(q, { v2 }) {
 // -> { items: [ListedSandbox], nextToken: string|null }
 function listSandboxes({ registry, templates }, q, opts) {
   const f = parseQuery(q, opts);
-  const tmpl = f.template ? templates.resolve(f.template, { any: true }) : null;
+  const tmpl = f.template ? templates.resolve(f.template) : null;
   const cmp = (a, b) => (a.meta.startedAt - b.meta.startedAt) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
   let all = registry.list()
     .filter((s) => f.states.includes(s.state))

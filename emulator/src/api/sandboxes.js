@@ -47,8 +47,9 @@ async function create(ctx, req, res) {
   if (typeof body.templateID !== 'string' || body.templateID === '') {
     throw new HttpError(400, "'templateID' is required and must be a string");
   }
-  const tmpl = ctx.templates.resolve(body.templateID);
-  if (!tmpl) throw new HttpError(404, `template '${body.templateID}' not found`);
+  const found = ctx.templates.runnable(body.templateID);
+  if (!found) throw new HttpError(404, `template '${body.templateID}' not found`);
+  const tmpl = found.run;
   const autoResume = v.optObject(body, 'autoResume');
   if (autoResume && autoResume.enabled !== undefined && typeof autoResume.enabled !== 'boolean') {
     throw new HttpError(400, "'autoResume.enabled' must be a boolean");
@@ -79,7 +80,7 @@ async function create(ctx, req, res) {
     throw new HttpError(400, 'autoPauseMemory is only allowed together with autoPause');
   }
   const sbx = await ctx.registry.create(spec);
-  ctx.templates.spawned(tmpl);
+  ctx.templates.spawned(found.template);
   sendJson(res, 201, sandboxBody(sbx));
 }
 

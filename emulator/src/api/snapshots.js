@@ -29,7 +29,8 @@ function layerDir(ctx) {
 
 // The template a sandbox was created from, as a parent of what is taken from it.
 function parentOf(ctx, sbx) {
-  return ctx.templates.resolve(sbx.meta.templateID, { any: true });
+  const found = ctx.templates.runnable(sbx.meta.templateID);
+  return found && found.run;
 }
 
 async function createSnapshot(ctx, req, res, id) {
@@ -39,7 +40,7 @@ async function createSnapshot(ctx, req, res, id) {
   const sbx = mustRun(ctx, id, 'snapshotted');
   let existing = null;
   if (name) {
-    existing = ctx.templates.resolve(name.alias, { any: true });
+    existing = ctx.templates.resolve(name.alias);
     if (existing && existing.kind !== 'snapshot') {
       throw new HttpError(400, `name '${name.alias}' is already used by a template that is not a snapshot`);
     }

@@ -43,15 +43,23 @@ class TemplateStore {
   }
 
   // The team's template or built-in behind an id or name ("base", "base:default", "team/base",
-  // a snapshot id…) -> template or null. Templates still waiting for their first build are not
-  // startable and resolve only with { any: true }.
-  resolve(ref, { any = false } = {}) {
+  // a snapshot id…) -> template or null.
+  resolve(ref) {
     if (typeof ref !== 'string' || ref === '') return null;
     const { name } = splitRef(ref);
-    const t = this.templates.find((x) => x.templateID === name || x.alias === name || x.names.includes(name));
+    return this.templates.find((x) => x.templateID === name || x.alias === name) || null;
+  }
+
+  // What a sandbox created from `ref` starts with: { template, run } where run has templateID,
+  // alias, buildID, layer, envVars, user, workdir, start — for a built template the build the
+  // ref's tag (default "default") points at, which must be ready. null when there is none.
+  runnable(ref) {
+    const t = this.resolve(ref);
     if (!t) return null;
-    if (!any && t.buildStatus !== 'ready') return null;
-    return t;
+    if (t.kind !== 'build') return { template: t, run: t };
+    const tag = splitRef(ref).tag || 'default';
+    const b = t.builds.find((x) => x.buildID === t.tagMap[tag] && x.status === 'ready');
+    return b ? { template: t, run: { ...b, templateID: t.templateID, alias: t.alias } } : null;
   }
 
   // fields: { kind, alias|null, layer, envVars, start, buildID, … } -> the new template.
@@ -69,7 +77,9 @@ class TemplateStore {
 
   remove(t) {
     this.templates = this.templates.filter((x) => x !== t);
-    if (t.layer) fs.rmSync(t.layer, { recursive: true, force: true });
+    for (const l of [t.layer, ...(t.builds || []).map((b) => b.layer)]) {
+      if (l) fs.rmSync(l, { recursive: true, force: true });
+    }
   }
 
   list(kind) {
@@ -89,10 +99,17 @@ function namesOf(t) {
   return t.kind === 'builtin' ? [t.alias] : [`${TEAM_SLUG}/${t.alias}`];
 }
 
+// A built template's build under its "default" tag (else its newest), or null.
+function currentBuild(t) {
+  if (t.kind !== 'build' || t.builds.length === 0) return null;
+  return t.builds.find((b) => b.buildID === t.tagMap.default) || t.builds[t.builds.length - 1];
+}
+
 function describe(t) {
+  const b = currentBuild(t);
   return {
     templateID: t.templateID,
-    buildID: t.buildID,
+    buildID: b ? b.buildID : t.buildID,
     cpuCount: t.cpuCount,
     memoryMB: t.memoryMB,
     diskSizeMB: 10240,
@@ -106,8 +123,8 @@ function describe(t) {
     spawnCount: t.spawnCount,
     buildCount: t.buildCount,
     envdVersion: ENVD_VERSION,
-    buildStatus: t.buildStatus,
+    buildStatus: b ? b.status : t.buildStatus,
   };
 }
 
-module.exports = { TemplateStore, describe, namesOf, splitRef, ENVD_VERSION };
+module.exports = { TemplateStore, describe, namesOf, splitRef, currentBuild, ENVD_VERSION };

@@ -27,6 +27,7 @@ class Sandbox extends EventEmitter {
     this.state = 'starting';
     this.envdAccessToken = envdAccessToken || null;
     this.envVars = { ...(envVars || {}) };
+    this.users = { ...USERS }; // name -> {name, uid, gid, home}; a template build may add more
     this.defaultUser = user || 'user';
     if (workdir) this.defaultWorkdir = workdir;
     this._layer = layer || null;
@@ -68,7 +69,10 @@ class Sandbox extends EventEmitter {
   async start() {
     this._layout = createRootfs(this._dir, { chown: this._iso.isRoot });
     this._layout.helperDir = isolation.HELPER_DIR;
-    if (this._layer) await applyLayer(this._layer, this._dir, this._layout);
+    if (this._layer) {
+      await applyLayer(this._layer, this._dir, this._layout);
+      this.users = { ...USERS, ...usersOf(fs.readFileSync(this._layout.passwd, 'utf8')) };
+    }
     if (this.isolated) {
       this._writeNetFiles();
       await this._startInit();
@@ -117,8 +121,25 @@ class Sandbox extends EventEmitter {
   }
 
   lookupUser(name) {
-    const u = Object.prototype.hasOwnProperty.call(USERS, name) ? USERS[name] : null;
+    const u = Object.prototype.hasOwnProperty.call(this.users, name) ? this.users[name] : null;
     if (!u) throw new Error('unknown user');
+    return { ...u };
+  }
+
+  // A new user with its own group and home (a template's USER step): what `useradd
+  // --create-home` gives. Its lines go into the sandbox's own /etc/passwd and /etc/group.
+  addUser(name) {
+    if (!/^[a-z_][a-z0-9_-]{0,31}$/.test(name)) throw new Error(`invalid user name '${name}'`);
+    if (this.users[name]) return this.lookupUser(name);
+    const used = Object.values(this.users).map((u) => u.uid).filter((n) => n < 60000);
+    const uid = Math.max(1000, ...used) + 1;
+    const u = { name, uid, gid: uid, home: `/home/${name}` };
+    fs.appendFileSync(this._layout.passwd, `${name}:x:${uid}:${uid}:${name}:${u.home}:/bin/bash\n`);
+    fs.appendFileSync(this._layout.group, `${name}:x:${uid}:\n`);
+    const home = path.join(this._layout.rootfs, 'home', name);
+    fs.mkdirSync(home, { recursive: true, mode: 0o755 });
+    if (this._iso.isRoot) fs.chownSync(home, uid, uid);
+    this.users[name] = u;
     return { ...u };
   }
 
@@ -307,6 +328,18 @@ async function applyLayer(layer, dir, layout) {
     const p = path.join(layer, f);
     if (fs.existsSync(p)) fs.copyFileSync(p, layout[f]);
   }
+}
+
+// /etc/passwd text -> { name: {name, uid, gid, home} } (the users a layer brought).
+function usersOf(text) {
+  const out = {};
+  for (const line of text.split('\n')) {
+    const f = line.split(':');
+    if (f.length < 7 || !/^\d+$/.test(f[2]) || !/^\d+$/.test(f[3])) continue;
+    if (f[0] === 'nobody') continue;
+    out[f[0]] = { name: f[0], uid: Number(f[2]), gid: Number(f[3]), home: f[5] };
+  }
+  return out;
 }
 
 function waitExit(child) {

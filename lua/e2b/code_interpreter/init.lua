@@ -146,10 +146,12 @@ local function failure(self, err, execution_timeout)
   end
   if err.kind == "dropped" or err.kind == "protocol" then
     if self._envd:health(5) == false then
+      local paused = self._envd:explain(err)   -- paused, not killed: say so (as files/commands do)
+      if paused ~= err then return paused end
       return errors.TimeoutError:new(KILLED, { kind = "dropped" })
     end
   end
-  return err
+  return self._envd:explain(err)
 end
 
 ---------------------------------------------------------------------------------------------------
@@ -160,7 +162,7 @@ local function call(self, decl, method, path, body, cfg)
   local ok, res = pcall(T.request, T, { method = method, url = base_url(self) .. path,
     headers = headers(self, false), body = body and json.encode(body) or nil, timeout = cfg.request_timeout })
   if not ok then error(failure(self, res, false), 0) end
-  if res.status < 200 or res.status >= 300 then error(ci.http_error(res.status, res.body), 0) end
+  if res.status < 200 or res.status >= 300 then error(self._envd:explain(ci.http_error(res.status, res.body)), 0) end
   local data = json.try_decode(res.body or "")
   if data == nil and res.body ~= nil and res.body:find("%S") then
     errors.SandboxError:raise(decl.name .. ": the code interpreter sent an invalid JSON answer", { status = res.status })
