@@ -1,5 +1,9 @@
--- Background processes: start a long-running job, follow its output as events, talk to a
--- second process over stdin, list and re-attach, stop what is left.
+-- Background processes: start a long-running job, follow its output as events, let a server's
+-- log reach a callback while the script does other work, talk to a process over stdin, list and
+-- re-attach, stop what is left.
+--
+-- Delivery: a background handle's output is read, and its callbacks run, whenever the SDK waits
+-- for anything (any SDK call, an e2b.async turn, e2b.poll()); between SDK calls nothing runs.
 --
 -- Runs against the API in E2B_API_URL when set, E2B when only E2B_API_KEY is set, otherwise a
 -- local emulator started for this run.
@@ -20,6 +24,18 @@ target:run({ timeout = 120 }, function(sbx)
     if ev.type == "exit" then log("job exited with %d", ev.exit_code)
     else log("%s: %s", ev.type, (ev.data:gsub("\n$", ""))) end
   end
+
+  -- 1b. A server whose log goes to a callback while the script makes other calls: nobody pulls
+  -- its handle, yet nothing stalls (at most Commands.MAX_OUTPUT bytes are kept for wait()).
+  local lines = 0
+  local server = sbx.commands:run("for i in 1 2 3 4; do echo request $i; sleep 0.2; done",
+    { background = true, on_stdout = function(s) lines = lines + select(2, s:gsub("\n", "")) end })
+  for i = 1, 30 do
+    if lines == 4 then break end
+    sbx.files:write("/tmp/work-" .. i .. ".txt", "busy")   -- other work; the log arrives meanwhile
+    sbx.commands:run("sleep 0.1")
+  end
+  log("server logged %d lines while the script did other work; exit %d", lines, server:wait().exit_code)
 
   -- 2. A filter fed through stdin.
   local upper = sbx.commands:run("tr a-z A-Z", { background = true, stdin = true })

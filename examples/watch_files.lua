@@ -7,7 +7,8 @@ local target = require("e2b.emulator").target()
 target:run({ timeout = 120 }, function(sbx)
   sbx.files:make_dir("/home/user/inbox")
 
-  -- The callback sees every event the loop below pulls.
+  -- The callback runs as events arrive, whenever the SDK waits (here already during the
+  -- commands:run below); the loop then pulls the same events, once each.
   local watcher = sbx.files:watch_dir("/home/user/inbox", function(ev)
     print(("event: %-6s %s"):format(ev.type, ev.name))
   end, { recursive = true, timeout = 30 })

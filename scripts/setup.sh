@@ -10,6 +10,7 @@ APT_PACKAGES=(
   lua5.4 liblua5.4-dev lua5.3 liblua5.3-dev lua5.2 liblua5.2-dev lua5.1 liblua5.1-0-dev
   luajit libluajit-5.1-dev
   nodejs npm bubblewrap python3 util-linux procps valgrind neovim lua-luv time openssl
+  clang libclang-rt-14-dev
   iproute2 nftables slirp4netns
   python3-ipykernel python3-jupyter-client python3-matplotlib python3-pandas
 )

@@ -27,6 +27,33 @@ local function rss_kb()
   return tonumber(s:match("VmRSS:%s*(%d+)"))
 end
 
+local u = require("spec.support.unit")
+local b64 = require("e2b.envd").b64encode
+local function data(s) return { event = { data = { stdout = b64(s) } } } end
+local START = { event = { start = { pid = 7 } } }
+local END = { event = { ["end"] = { exited = true, status = "exit status 0" } } }
+
+describe("background streams (unit)", function()
+  it("a background handle keeps the last MAX_OUTPUT bytes and events; a foreground run keeps all", function()
+    local sbx, fake = u.sandbox()
+    fake:on("POST /process.Process/Start", function() return { START, data("aaaa"), data("bbbb"), data("cc"), END } end)
+    local saved = Commands.MAX_OUTPUT
+    finally(function() Commands.MAX_OUTPUT = saved end)
+    Commands.MAX_OUTPUT = 5
+    assert.are.same({ stdout = "aaaabbbbcc", stderr = "", exit_code = 0 }, sbx.commands:run("x"))
+    local got = {}
+    local h = sbx.commands:run("x", { background = true, on_stdout = function(s) got[#got + 1] = s end })
+    assert.are.same({ stdout = "bbbcc", stderr = "", exit_code = 0, truncated = true }, h:wait())
+    assert.are.same({ "aaaa", "bbbb", "cc" }, got)   -- callbacks see everything
+    local h2 = sbx.commands:run("x", { background = true })
+    e2b.poll()                                       -- drained before anyone pulls
+    local seen = {}
+    for ev in h2:events() do seen[#seen + 1] = ev.data or ev.type end
+    assert.are.same({ "cc", "exit" }, seen)          -- the oldest events went past the bound
+    assert.are.equal(2, h2.dropped_events)
+  end)
+end)
+
 describe("background streams (end to end)", function()
   before_each(function() e2e.require_emulator() end)
 
@@ -95,13 +122,18 @@ describe("background streams (end to end)", function()
     local sbx = e2e.sandbox(finally)
     collectgarbage()
     local before = rss_kb()
-    local peak = before
+    local peak, half = before, before   -- the peak overall and over the first 50 MB
     local bytes = 0
-    local h = sbx.commands:run("head -c 100000000 /dev/zero | tr '\\0' x; echo end >&2",
+    -- seq: no two chunks alike (5.1 and LuaJIT intern equal strings, which would hide the memory)
+    local h = sbx.commands:run("seq 1 20000000 | head -c 100000000; echo end >&2",
       { background = true, timeout = 300, on_stdout = function(s)
         local mark = math.floor(bytes / 4000000)
         bytes = bytes + #s
-        if math.floor(bytes / 4000000) ~= mark then peak = math.max(peak, rss_kb()) end   -- every 4 MB
+        if math.floor(bytes / 4000000) ~= mark then                 -- every 4 MB
+          local now = rss_kb()
+          peak = math.max(peak, now)
+          if bytes <= 50000000 then half = math.max(half, now) end
+        end
       end })
     local function gone()
       peak = math.max(peak, rss_kb())
@@ -118,12 +150,16 @@ describe("background streams (end to end)", function()
     assert.are.equal(100000000, bytes)
     assert.is_true(r.truncated)
     assert.are.equal(Commands.MAX_OUTPUT, #r.stdout)
-    assert.are.equal(("x"):rep(64), r.stdout:sub(-64))
+    local a, b = r.stdout:sub(-64):match("\n(%d+)\n(%d+)\n%d*$")
+    assert.are.equal(tonumber(a) + 1, tonumber(b))   -- the newest output is what was kept
     assert.are.equal("end\n", r.stderr)
     assert.is_true(h.dropped_events > 0)
     local growth_mb = (peak - before) / 1024
-    print(("\n  100 MB unread: RSS %.0f MB -> peak %.0f MB (+%.0f MB)"):format(before / 1024, peak / 1024, growth_mb))
+    print(("\n  100 MB unread: RSS %.0f MB -> %.0f MB after 50 MB -> peak %.0f MB (+%.0f MB)"):format(
+      before / 1024, half / 1024, peak / 1024, growth_mb))
     assert.is_true(growth_mb < 3 * Commands.MAX_OUTPUT / 1048576 + 40, "RSS grew by " .. growth_mb .. " MB")
+    -- flat: the second 50 MB add (next to) nothing to what the first 50 MB took
+    assert.is_true(peak - half < 16 * 1024, ("RSS %.0f MB after 50 MB, %.0f MB after 100 MB"):format(half / 1024, peak / 1024))
   end)
 
   it("a raising callback does not hijack the waiting call; it raises at the handle's next wait/events", function()

@@ -14,12 +14,13 @@ void e2b_buf_free(e2b_buf *b) {
 
 int e2b_buf_append(e2b_buf *b, const void *p, size_t n) {
   if (n == 0) return 0;
-  if (b->off > 0 && b->len + n > b->cap) { /* compact before growing */
+  if (n > (size_t)-1 - (b->len - b->off)) return -1; /* unread + n would wrap around */
+  if (b->off > 0 && n > b->cap - b->len) { /* compact before growing */
     memmove(b->data, b->data + b->off, b->len - b->off);
     b->len -= b->off;
     b->off = 0;
   }
-  if (b->len + n > b->cap) {
+  if (n > b->cap - b->len) {
     size_t cap = b->cap ? b->cap : 256;
     while (cap < b->len + n) {
       if (cap > ((size_t)-1) / 2) return -1;

@@ -1,4 +1,6 @@
 /* luaopen_e2b_core: the module table, and the small pure helpers (base64, SHA-256, clock). */
+#define _GNU_SOURCE /* dladdr, RTLD_NODELETE */
+#include <dlfcn.h>
 #include <errno.h>
 #include <string.h>
 #include <time.h>
@@ -129,6 +131,12 @@ int luaopen_e2b_core(lua_State *L) {
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
       return luaL_error(L, "e2b.core: curl_global_init failed");
     curl_ready = 1;
+    /* lua_close dlcloses this module; libcurl and what its init set up (libsasl2's globals)
+     * would be unmapped with it and show as "definitely lost". Stay loaded for the process's
+     * life instead, as curl_global_init is meant to be: a reference that dlclose never drops. */
+    Dl_info self;
+    if (dladdr((void *)&luaopen_e2b_core, &self) && self.dli_fname)
+      (void)dlopen(self.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
   }
   lua_newtable(L);
   le2b_setfuncs(L, funcs);

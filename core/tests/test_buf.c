@@ -32,6 +32,17 @@ int main(void) {
   e2b_buf_reset(&b);
   CHECK(b.data != NULL && e2b_buf_size(&b) == 0);
   CHECK(e2b_buf_append(&b, "", 0) == 0);
+  /* a length that would wrap len + n around is refused, the buffer unchanged (no memcpy is
+   * attempted: p is a 3-byte string) */
+  CHECK(e2b_buf_append(&b, "abc", 3) == 0);
+  char *data = b.data;
+  CHECK(e2b_buf_append(&b, "abc", (size_t)-1) == -1);
+  CHECK(e2b_buf_append(&b, "abc", (size_t)-1 - 2) == -1);
+  CHECK(e2b_buf_size(&b) == 3 && b.data == data && memcmp(e2b_buf_peek(&b), "abc", 3) == 0);
+  /* with consumed bytes in front too */
+  e2b_buf_consume(&b, 1);
+  CHECK(e2b_buf_append(&b, "abc", (size_t)-1 - 1) == -1);
+  CHECK(e2b_buf_size(&b) == 2 && memcmp(e2b_buf_peek(&b), "bc", 2) == 0);
   e2b_buf_free(&b);
   CHECK_DONE();
 }

@@ -28,7 +28,7 @@ local ready, ready_head, ready_n = {}, 1, 0   -- FIFO of { task, value }
 local waits = {}                       -- task -> { T = transport, req = request, deadline = ms }
 local by_req = {}                      -- request -> task waiting on it
 local live = 0                         -- tasks not finished (spawned by users)
-local daemons = 0                      -- background tasks not finished (async.background)
+local daemons = 0                      -- background tasks not finished (async._background)
 
 --- Host adapters (adapters/luv.lua) replace how the scheduler waits for I/O.
 ---@class e2b.async.driver
@@ -310,7 +310,7 @@ end
 --- task, but not counted by `async.live()` — nobody waits for it to end.
 ---@param fn function
 ---@return e2b.async.Task
-function async.background(fn)
+function async._background(fn)
   local task = async.spawn(fn)
   task.daemon = true
   live, daemons = live - 1, daemons + 1
@@ -522,7 +522,7 @@ end
 --- The task running now, or nil.
 function async.current() return current() end
 
---- Number of tasks not finished.
+--- Number of tasks not finished (background stream delivery tasks are not counted).
 function async.live() return live end
 
 async.Task = Task

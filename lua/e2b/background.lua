@@ -1,5 +1,5 @@
 --- Background delivery: every open stream — background command handles, `commands:connect`
---- handles, PTYs, directory watches — has a delivery task here (an `e2b.async` background task)
+--- handles, PTYs, directory watches — has a delivery task here (an `e2b.async` background task, `async._background`)
 --- that reads it and runs its callbacks. The task runs whenever the SDK waits for anything: any
 --- blocking call, each turn of the `e2b.async` scheduler, each host-loop turn under the luv /
 --- Neovim adapters. Between SDK calls nothing runs; `e2b.poll()` drains without blocking.
@@ -32,7 +32,7 @@ local registry = setmetatable({}, { __mode = "k" })
 ---@param pump fun(owner: table)
 ---@return e2b.async.Task
 function background.start(owner, pump)
-  local task = async.background(function() pump(owner) end)
+  local task = async._background(function() pump(owner) end)
   registry[owner] = task
   return task
 end

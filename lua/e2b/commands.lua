@@ -27,11 +27,12 @@ local join = require("e2b.core").join   -- table.concat without its extra copy (
 
 local DEFAULT_TIMEOUT = 60
 
---- Bytes of stdout, and of stderr, a handle keeps for `wait()` and for the errors it raises:
---- past it the oldest bytes are dropped and the result (or error) says `truncated = true`.
---- Callbacks see everything. A background handle keeps as much again (data bytes) of events for
---- `events()` while nobody pulls: past it the oldest events are dropped, counted in
---- `handle.dropped_events`.
+--- Bytes of stdout, and of stderr, a background handle (background `run`, `connect`, PTYs) keeps
+--- for `wait()` and for the errors it raises: past it the oldest bytes are dropped and the result
+--- (or error) says `truncated = true`. Callbacks see everything. It keeps as much again (data
+--- bytes) of events for `events()` while nobody pulls: past it the oldest events are dropped,
+--- counted in `handle.dropped_events`. A foreground `run` keeps all of its output (its caller is
+--- reading it).
 Commands.MAX_OUTPUT = 16 * 1024 * 1024
 
 -- JSON numbers decode as floats on 5.3+; pids read better as integers (8391, not 8391.0).
@@ -73,7 +74,7 @@ Commands._utf8_split = utf8_split
 ---@field stderr string
 ---@field exit_code integer
 ---@field error string?   envd's error text for a failed command ("exit status 1", "signal: killed")
----@field truncated true? the output was longer than Commands.MAX_OUTPUT: its oldest bytes are gone
+---@field truncated true? (background handles) the output was longer than Commands.MAX_OUTPUT: its oldest bytes are gone
 
 ---@class e2b.CommandEvent
 ---@field type "stdout"|"stderr"|"pty"|"exit"
@@ -92,14 +93,14 @@ function Handle.__tostring(self)
   return ("e2b.CommandHandle(pid=%d)"):format(self.pid)
 end
 
--- Kept output: the last Commands.MAX_OUTPUT bytes, as chunks parts[i..j].
+-- Kept output, as chunks buf[i..j]: all of it, or (bounded) the last Commands.MAX_OUTPUT bytes.
 local function new_buf() return { i = 1, j = 0, n = 0 } end
 
 local function keep(buf, bytes)
   local j = buf.j + 1
   buf[j], buf.j, buf.n = bytes, j, buf.n + #bytes
-  local max = Commands.MAX_OUTPUT
-  if buf.n <= max then return end
+  local max = buf.bounded and Commands.MAX_OUTPUT
+  if not max or buf.n <= max then return end
   buf.truncated = true
   while buf.n - #buf[buf.i] >= max do   -- whole chunks first
     buf.n = buf.n - #buf[buf.i]
@@ -371,6 +372,7 @@ function Commands.open_handle(client, commands, method, req, o, deliver)
   local h = new_handle(commands, s, int(s.start.pid) or 0, {
     on_stdout = o.on_stdout, on_stderr = o.on_stderr, on_pty = o.on_pty, keep_output = o.keep_output })
   if deliver then
+    h._out.bounded, h._err.bounded = true, true
     h._queue = background.queue(Commands.MAX_OUTPUT)
     background.start(h, pump)
   end

@@ -25,6 +25,7 @@ local M = {}
 ---@field api_key string       the API key it accepts
 ---@field control_url string?  fault-injection control endpoint
 ---@field network string?      "isolated" (each sandbox has its own network) or "shared" (the host's)
+---@field team_id string?      the id of the emulator's one team (every API key belongs to it)
 ---@field pid integer          process id of the emulator
 ---@field config table         {api_url, sandbox_url, api_key}: pass to Sandbox.create/connect/list
 local Emulator = {}
@@ -153,7 +154,7 @@ function M.start(opts)
   local info = require("e2b.json").decode(line)
   local emu = setmetatable({
     api_url = info.api_url, sandbox_url = info.sandbox_url, api_key = info.api_key,
-    control_url = info.control_url, network = info.network, pid = pid, log_file = log_file,
+    control_url = info.control_url, network = info.network, team_id = info.team_id, pid = pid, log_file = log_file,
     owns_log = opts.log == nil,
   }, Emulator)
   emu.config = { api_url = emu.api_url, sandbox_url = emu.sandbox_url, api_key = emu.api_key }

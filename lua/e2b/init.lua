@@ -16,24 +16,39 @@
 ---@field version string
 ---@field async e2b.async  tasks: calls inside `e2b.async.spawn(fn)` yield instead of blocking
 ---@field code_interpreter e2b.code_interpreter  `require("e2b.code_interpreter")`, loaded on first use
+---@field team e2b.team  team metrics (`require("e2b.team")`, loaded on first use)
+---@field health fun(opts: e2b.ConnectionOpts?): boolean  true when the API is up, else raises (e2b.health.check)
 local e2b = {
   Sandbox = require("e2b.sandbox"),
   async = require("e2b.async"),
   errors = require("e2b.errors"),
   version = require("e2b.version").SDK,
-  --- Drain every open stream (background commands, PTYs, watches) without blocking: run their
-  --- callbacks for what has arrived. Any SDK call that waits does this too; a script that loops
-  --- on its own between SDK calls calls this now and then. Returns the number of streams open.
-  ---@type fun(): integer
-  poll = require("e2b.background").poll,
 }
 
+local background = require("e2b.background")
+
+--- Drain every open stream (background commands, PTYs, watches) without blocking: read what has
+--- arrived and run their callbacks. Any SDK call that waits does this too; between SDK calls
+--- nothing drains, so a script that loops on its own calls this now and then. Returns the
+--- number of streams still open.
+---
+--- ```lua
+--- local h = sbx.commands:run("./server", { background = true, timeout = 0, on_stdout = io.write })
+--- while running do do_own_work() e2b.poll() end
+--- ```
+---@return integer
+function e2b.poll()
+  return background.poll()
+end
+
 -- Optional parts load when first used (so require("e2b.safe") covers them too).
-local lazy = { code_interpreter = "e2b.code_interpreter" }
+-- A string names the module that is the field; a function makes the field.
+local lazy = { code_interpreter = "e2b.code_interpreter", team = "e2b.team",
+  health = function() return require("e2b.health").check end }
 setmetatable(e2b, { __index = function(t, k)
-  local name = lazy[k]
-  if name == nil then return nil end
-  local m = require(name)
+  local how = lazy[k]
+  if how == nil then return nil end
+  local m = type(how) == "function" and how() or require(how)
   rawset(t, k, m)
   return m
 end })

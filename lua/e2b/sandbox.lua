@@ -639,4 +639,18 @@ function Sandbox.list(opts)
 end
 
 Sandbox.Paginator = Paginator
+
+-- For e2b.sandbox_mgmt (fork builds sandboxes; its calls take an id or a sandbox like these).
+Sandbox._new, Sandbox._target, Sandbox._is_sandbox = new, target, is_sandbox
+
+-- The management calls (refresh, snapshots, fork, events, list_metrics) live in e2b.sandbox_mgmt,
+-- loaded the first time one of them is looked up (on the class or on an instance).
+local MGMT = { refresh = true, list_metrics = true, create_snapshot = true, list_snapshots = true,
+  delete_snapshot = true, fork = true, get_events = true, list_events = true }
+setmetatable(Sandbox, { __index = function(t, k)
+  if not MGMT[k] then return nil end
+  require("e2b.sandbox_mgmt")
+  return rawget(t, k)
+end })
+
 return Sandbox
