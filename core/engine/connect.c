@@ -31,46 +31,27 @@ static int fail(e2b_connect_dec *d, const char *why) {
 
 static void link_msg(e2b_connect_dec *d, e2b_msg *m) {
   m->next = NULL;
-  if (d->tail) { d->tail->next = m; d->tail_link = &d->tail->next; }
-  else { d->head = m; d->tail_link = &d->head; }
+  if (d->tail) d->tail->next = m; else d->head = m;
   d->tail = m;
   d->queued++;
 }
 
-/* A process output message: its bytes go onto the run at the tail (grown in place) or a new
- * run. Returns 1 when taken, 0 when the base64 does not decode (the general path reports it),
- * -1 out of memory. */
+/* A process output message: its bytes go into a run of their own (one per message, so callers
+ * see envd's writes as the official SDKs do: one callback each). Returns 1 when taken, 0 when
+ * the base64 does not decode (the general path reports it), -1 out of memory. */
 static int enqueue_data(e2b_connect_dec *d, int kind, const char *b64, size_t n) {
-  size_t need = e2b_b64_decoded_max(n);
-  e2b_msg *t = d->tail, *fresh = NULL;
-  if (!t || t->kind != kind || t->cap - t->len < need) {
-    if (t && t->kind == kind) { /* grow the run: doubling keeps the copies amortised */
-      size_t cap = t->cap * 2 > t->len + need ? t->cap * 2 : t->len + need;
-      e2b_msg *g = realloc(t, sizeof *g + cap);
-      if (!g) return fail(d, "out of memory decoding process output");
-      g->cap = cap;
-      *d->tail_link = g;
-      d->tail = t = g;
-    } else {
-      size_t cap = need < 4096 ? 4096 : need;
-      t = malloc(sizeof *t + cap);
-      if (!t) return fail(d, "out of memory decoding process output");
-      t->flags = 0;
-      t->kind = kind;
-      t->len = 0;
-      t->cap = cap;
-      fresh = t;
-    }
-  }
-  size_t got;
+  e2b_msg *t = malloc(sizeof *t + e2b_b64_decoded_max(n));
+  if (!t) return fail(d, "out of memory decoding process output");
   const char *why;
-  if (e2b_b64_decode(b64, n, (unsigned char *)t->data + t->len, &got, &why) < 0) {
-    free(fresh);
+  if (e2b_b64_decode(b64, n, (unsigned char *)t->data, &t->len, &why) < 0) {
+    free(t);
     return 0;
   }
-  if (fresh) link_msg(d, fresh);
-  t->len += got;
-  d->queued_bytes += got;
+  t->flags = 0;
+  t->kind = kind;
+  t->cap = e2b_b64_decoded_max(n);
+  link_msg(d, t);
+  d->queued_bytes += t->len;
   return 1;
 }
 
@@ -150,7 +131,6 @@ int e2b_connect_partial(const e2b_connect_dec *d) {
 e2b_msg *e2b_connect_take(e2b_connect_dec *d) {
   e2b_msg *m = d->head;
   d->head = d->tail = NULL;
-  d->tail_link = NULL;
   d->queued = 0;
   d->queued_bytes = 0;
   return m;

@@ -2,8 +2,8 @@
  *   1 byte flags | 4 bytes big-endian payload length | payload
  * Bytes may arrive split anywhere; partial headers and payloads are carried to the next feed.
  * Complete messages are queued until taken. With process_data set, envd's output messages
- * ({"event":{"data":{"stdout":"<b64>"}}}, procdata.h) are decoded here instead: consecutive ones
- * of one kind become a single queued run of their bytes; anything else queues as a message. */
+ * ({"event":{"data":{"stdout":"<b64>"}}}, procdata.h) are decoded here instead: each becomes a
+ * queued run of its bytes; anything else queues as a message. */
 #ifndef E2B_CONNECT_H
 #define E2B_CONNECT_H
 #include <stddef.h>
@@ -19,9 +19,9 @@ typedef struct e2b_msg {
   struct e2b_msg *next;
   unsigned flags;
   int kind;   /* E2B_DATA_NONE: a message, data = its payload (NUL-terminated for convenience);
-               * else (process_data) decoded output bytes of consecutive data messages of this kind */
+               * else (process_data) the decoded output bytes of one data message of this kind */
   size_t len;
-  size_t cap; /* bytes data[] can hold (runs grow in place) */
+  size_t cap; /* bytes data[] can hold */
   char data[];
 } e2b_msg;
 
@@ -32,7 +32,6 @@ typedef struct e2b_connect_dec {
   size_t need;          /* payload length of that message */
   e2b_buf payload;      /* partial payload */
   e2b_msg *head, *tail; /* decoded, not yet taken */
-  e2b_msg **tail_link;  /* the pointer to tail (head or the next field before it): runs realloc */
   size_t queued;        /* number of queued messages */
   size_t queued_bytes;  /* payload bytes in the queue (what backpressure counts) */
   size_t decoded;       /* envelopes completed so far (news: a run may grow without a new entry) */

@@ -72,7 +72,7 @@ connect.codec = {
 --- The codec of envd's process streams (Start/Connect): as `connect.codec`, but the C core
 --- decodes output messages (`{"event":{"data":{"stdout"|"stderr"|"pty":"<b64>"}}}`) itself (core
 --- response mode "process"), so such a message arrives as `{ kind = "stdout", bytes = "<decoded>" }`
---- (consecutive ones of one kind joined); every other message is a decoded JSON table as usual.
+--- (one per message); every other message is a decoded JSON table as usual.
 connect.process_codec = setmetatable({
   mode = "process",
   frame = function(m)
