@@ -12,6 +12,7 @@ const { TemplateStore } = require('./api/templates');
 const { TEAM_ID } = require('./team');
 const { Webhooks } = require('./webhooks');
 const { FileCache } = require('./build/files');
+const { BuildCache } = require('./build/cache');
 const { createApiHandler, sameSecret } = require('./api/index');
 const { PortListeners } = require('./ports');
 const { sendJson, sendError, readJson, HttpError } = require('./api/http');
@@ -100,8 +101,9 @@ async function createEmulator(opts = {}) {
   // Build sandboxes are the builder's own: not the team's (no events, not listed, no metrics).
   const buildRegistry = new Registry({ stateDir, events: new EventLog({ teamId: TEAM_ID }) });
   const files = new FileCache(path.join(stateDir, 'files'));
+  const buildCache = new BuildCache(path.join(stateDir, 'build-cache'));
   const isolated = isolation.detect().mode === 'bwrap';
-  const api = createApiHandler({ registry, templates, webhooks, files, buildRegistry, stateDir, isolated, apiKey });
+  const api = createApiHandler({ registry, templates, webhooks, files, buildCache, buildRegistry, stateDir, isolated, apiKey });
   const envd = createEnvdRouter({ registry, faults });
   const stopSampler = startSampler(registry);
   const ports = new PortListeners(registry);

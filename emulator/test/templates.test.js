@@ -69,6 +69,20 @@ test('Template.build: copy, runCmd, setEnvs, setWorkdir, setStartCmd + waitForPo
   await Template.build(appTemplate(), 'web-app', sdkOpts(emu, { onBuildLogs: (l) => logs2.push(l.message) }));
   assert.equal(logs2.filter((m) => m.includes('already cached')).length, 2, logs2.join('\n'));
   assert.ok(!logs2.some((m) => m.includes('Uploaded')));
+  // …and every step is a layer cache hit; the result is the same template.
+  assert.equal(logs2.filter((m) => /^CACHED \[builder \d\/7\] /.test(m)).length, 7, logs2.join('\n'));
+  const again = await Sandbox.create('web-app', sdkOpts(emu, { timeoutMs: 60000 }));
+  try {
+    assert.equal((await again.commands.run('cat /home/user/built.txt; echo $LONG; pwd')).stdout, 'built\nhello world\n/home/user/site\n');
+  } finally { await again.kill(); }
+  // A changed step re-runs from there on; skipCache re-runs everything.
+  const logs3 = [];
+  await Template.build(appTemplate().runCmd('echo extra > /home/user/extra.txt'), 'web-app', sdkOpts(emu, { onBuildLogs: (l) => logs3.push(l.message) }));
+  assert.equal(logs3.filter((m) => m.startsWith('CACHED [builder')).length, 7, logs3.join('\n'));
+  assert.ok(logs3.some((m) => /^\[builder 8\/8\] RUN echo extra/.test(m)));
+  const logs4 = [];
+  await Template.build(appTemplate(), 'web-app', sdkOpts(emu, { skipCache: true, onBuildLogs: (l) => logs4.push(l.message) }));
+  assert.ok(!logs4.some((m) => m.startsWith('CACHED')), logs4.join('\n'));
 });
 
 test('a failing step is a BuildError naming it; the status has reason.step; logs page to an empty end', { timeout: 60000 }, async () => {
@@ -93,6 +107,10 @@ test('a failing step is a BuildError naming it; the status has reason.step; logs
   assert.ok(st.body.logEntries.some((e) => e.message.includes('about to fail')));
   const page = await api(emu, 'GET', `/templates/${bg.templateId}/builds/${bg.buildId}/status?logsOffset=1&limit=2`);
   assert.deepEqual(page.body.logEntries, st.body.logEntries.slice(1, 3));
+  const logs = await api(emu, 'GET', `/templates/${bg.templateId}/builds/${bg.buildId}/logs?level=error`);
+  assert.ok(logs.body.logs.length > 0 && logs.body.logs.every((e) => e.level === 'error'));
+  const back = await api(emu, 'GET', `/templates/${bg.templateId}/builds/${bg.buildId}/logs?direction=backward&limit=1`);
+  assert.deepEqual(back.body.logs, [st.body.logEntries[n - 1]]);
   const end = await api(emu, 'GET', `/templates/${bg.templateId}/builds/${bg.buildId}/status?logsOffset=${n}`);
   assert.deepEqual(end.body.logEntries, []);
   assert.equal(await Template.exists('broken', sdkOpts(emu)), false, 'no ready build');

@@ -124,6 +124,12 @@ test('matching events are POSTed signed; failures are retried and recorded', { t
   assert.deepEqual(failedOnly.body.data, []);
   const byType = await api(emu, 'GET', `/events/webhooks/${h.id}/deliveries?eventType=sandbox.lifecycle.created`);
   assert.equal(byType.body.data.length, 1);
+  const stats = await api(emu, 'GET', `/events/webhooks/${h.id}/stats`);
+  assert.equal(stats.status, 200);
+  assert.equal(stats.body.total, 2);
+  assert.equal(stats.body.failed, 0, 'the kill got through on its third attempt');
+  assert.equal(stats.body.buckets.reduce((n, b) => n + b.total, 0), 2);
+  assert.ok(stats.body.durationMs.maximum >= stats.body.durationMs.minimum);
   const none = await api(emu, 'GET', `/events/webhooks/${off.id}/deliveries`);
   assert.deepEqual(none.body, { data: [], nextCursor: null });
   for (const id of [h.id, off.id]) await api(emu, 'DELETE', `/events/webhooks/${id}`);

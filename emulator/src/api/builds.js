@@ -118,7 +118,9 @@ async function startBuild(ctx, req, res, id, q, bid) {
     readyCmd: optString(body, 'readyCmd'),
     steps: checkSteps(body.steps),
     fromImageRegistry: body.fromImageRegistry || null,
+    force: body.force === true, // skipCache: no layer cache hits
   };
+  if (body.force !== undefined && body.force !== null && typeof body.force !== 'boolean') throw bad("'force' must be a boolean");
   if (spec.fromImage && spec.fromTemplate) throw bad("only one of 'fromImage' and 'fromTemplate' may be given");
   if (b.status !== 'waiting') throw bad('build is not in waiting state');
   b.status = 'building';
@@ -148,6 +150,30 @@ async function buildStatus(ctx, req, res, id, q, bid) {
   };
   if (b.status === 'error' && b.reason) body.reason = b.reason;
   sendJson(res, 200, body);
+}
+
+// GET /templates/{id}/builds/{bid}/logs?cursor(ms)&limit(≤100)&direction&level -> {logs}
+async function buildLogs(ctx, req, res, id, q, bid) {
+  const t = mustTemplate(ctx, id);
+  const b = mustBuild(t, bid);
+  const limit = q.has('limit') ? Number(q.get('limit')) : 100;
+  if (!Number.isInteger(limit) || limit < 0 || limit > 100) throw bad("'limit' must be an integer from 0 to 100");
+  const dir = q.get('direction') || 'forward';
+  if (dir !== 'forward' && dir !== 'backward') throw bad("'direction' must be forward or backward");
+  const levels = ['debug', 'info', 'warn', 'error'];
+  let logs = b.logEntries;
+  if (q.has('cursor')) {
+    const c = Number(q.get('cursor'));
+    if (!Number.isInteger(c) || c < 0) throw bad("'cursor' must be unix milliseconds");
+    logs = logs.filter((e) => (dir === 'forward' ? Date.parse(e.timestamp) >= c : Date.parse(e.timestamp) <= c));
+  }
+  if (q.has('level')) {
+    const min = levels.indexOf(q.get('level'));
+    if (min < 0) throw bad("'level' must be debug, info, warn or error");
+    logs = logs.filter((e) => levels.indexOf(e.level) >= min);
+  }
+  if (dir === 'backward') logs = logs.slice().reverse();
+  sendJson(res, 200, { logs: logs.slice(0, limit) });
 }
 
 // GET /templates/aliases/{alias} -> {templateID, public}
@@ -233,4 +259,4 @@ async function listTags(ctx, req, res, id) {
   sendJson(res, 200, Object.entries(t.tagMap).map(([tag, buildID]) => ({ tag, buildID, createdAt: t.tagTimes[tag] || t.createdAt })));
 }
 
-module.exports = { requestBuild, filesLink, upload, startBuild, buildStatus, alias, getOne, update, assignTags, removeTags, listTags };
+module.exports = { requestBuild, filesLink, upload, startBuild, buildStatus, buildLogs, alias, getOne, update, assignTags, removeTags, listTags };

@@ -37,6 +37,7 @@ const ROUTES = [
   ['GET', new RegExp(`^/templates/${ID}/files/${ID}$`), builds.filesLink],
   ['POST', new RegExp(`^/v2/templates/${ID}/builds/${ID}$`), builds.startBuild],
   ['GET', new RegExp(`^/templates/${ID}/builds/${ID}/status$`), builds.buildStatus],
+  ['GET', new RegExp(`^/templates/${ID}/builds/${ID}/logs$`), builds.buildLogs],
   ['GET', new RegExp(`^/templates/aliases/${ID}$`), builds.alias],
   ['POST', /^\/templates\/tags$/, builds.assignTags],
   ['DELETE', /^\/templates\/tags$/, builds.removeTags], // before DELETE /templates/{id}
@@ -52,6 +53,7 @@ const ROUTES = [
   ['PATCH', new RegExp(`^/events/webhooks/${ID}$`), webhooks.update],
   ['DELETE', new RegExp(`^/events/webhooks/${ID}$`), webhooks.remove],
   ['GET', new RegExp(`^/events/webhooks/${ID}/deliveries$`), webhooks.deliveries],
+  ['GET', new RegExp(`^/events/webhooks/${ID}/stats$`), webhooks.stats],
   ['GET', new RegExp(`^/teams/${ID}/metrics$`), team.metrics],
   ['GET', new RegExp(`^/teams/${ID}/metrics/max$`), team.maxMetric],
 ];

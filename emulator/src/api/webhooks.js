@@ -116,4 +116,34 @@ async function deliveries(ctx, req, res, id, q) {
   });
 }
 
-module.exports = { create, list, getOne, update, remove, deliveries };
+// GET …/stats?start&end (default the last 24 h): deliveries per hour and their durations.
+async function stats(ctx, req, res, id, q) {
+  const h = mustGet(ctx, id);
+  const end = timeParam(q, 'end') ?? Date.now();
+  const start = timeParam(q, 'start') ?? end - 24 * 3600 * 1000;
+  if (start > end) throw bad("'start' must not be after 'end'");
+  const HOUR = 3600 * 1000;
+  const inWindow = h.deliveries.filter((d) => d.attempts.length > 0).filter((d) => {
+    const t = Date.parse(d.attempts[0].timestamp);
+    return t >= start && t <= end;
+  });
+  const failed = (d) => !d.attempts.some((a) => a.deliveryStatus === 'success');
+  const buckets = [];
+  for (let t = Math.floor(start / HOUR) * HOUR; t <= end && buckets.length < 24 * 31; t += HOUR) {
+    const ds = inWindow.filter((d) => { const x = Date.parse(d.attempts[0].timestamp); return x >= t && x < t + HOUR; });
+    buckets.push({ timestamp: new Date(t).toISOString(), total: ds.length, failed: ds.filter(failed).length });
+  }
+  const durations = inWindow.flatMap((d) => d.attempts.map((a) => a.durationMs));
+  sendJson(res, 200, {
+    buckets,
+    total: inWindow.length,
+    failed: inWindow.filter(failed).length,
+    durationMs: durations.length === 0 ? { minimum: 0, average: 0, maximum: 0 } : {
+      minimum: Math.min(...durations),
+      average: Math.round(durations.reduce((a, b) => a + b, 0) / durations.length),
+      maximum: Math.max(...durations),
+    },
+  });
+}
+
+module.exports = { create, list, getOne, update, remove, deliveries, stats };

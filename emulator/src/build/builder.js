@@ -13,7 +13,7 @@ const log = require('../log');
 // Images the emulator has: the host's userland is what e2bdev/base is for every sandbox here.
 const IMAGES = /^(docker\.io\/)?e2bdev\/base(:[A-Za-z0-9._-]+)?$/;
 const READY_TIMEOUT_MS = Number(process.env.E2B_EMULATOR_BUILD_READY_MS) || 10 * 60 * 1000; // E2B: 10 min
-const READY_INTERVAL_MS = 2000; // E2B runs the ready command every 2 s
+const READY_INTERVAL_MS = 500; // E2B: every 2 s; sooner here, builds on loopback are quick
 const DEFAULT_READY = 'sleep 20'; // E2B's default when a start command has none
 
 class StepError extends Error {
@@ -26,6 +26,15 @@ async function expand(sbx, value, st) {
   const r = await runShell(sbx, `printf '%s' "${quoted}"`, { user: 'root', cwd: '/', envs: st.envs });
   if (r.code !== 0) throw new Error(`could not expand '${value}': ${r.output.trim()}`);
   return r.output;
+}
+
+// E2B's log line of a layer: "[CACHED ][<prefix>] <text> [<hash>]".
+function layerInfo(cached, prefix, text, hash) {
+  return `${cached ? 'CACHED ' : ''}[${prefix}] ${text} [${hash}]`;
+}
+
+function hashKeys(...parts) {
+  return crypto.createHash('sha256').update(parts.join('\0')).digest('hex');
 }
 
 function sh(s) { return `'${String(s).replace(/'/g, `'\\''`)}'`; }
@@ -148,37 +157,59 @@ async function runBuild(ctx, t, b, body) {
   try {
     // base
     let parent = null;
+    let key;
     if (body.fromTemplate) {
       const found = ctx.templates.runnable(body.fromTemplate);
       if (!found) throw new StepError('base', `template '${body.fromTemplate}' not found or not ready`);
       parent = found.run;
-      emit('base', 'info', `[base] FROM TEMPLATE ${body.fromTemplate}`);
+      key = hashKeys('template', parent.buildID);
+      emit('base', 'info', layerInfo(false, 'base', `FROM TEMPLATE ${body.fromTemplate}`, key));
     } else {
       const image = body.fromImage || 'e2bdev/base';
       if (body.fromImageRegistry) throw new StepError('base', `the emulator cannot pull '${image}' from a private registry: it has no image registry (only e2bdev/base, the host's userland)`);
       if (!IMAGES.test(image)) throw new StepError('base', `the emulator cannot provide image '${image}': it has no image registry, only e2bdev/base (the host's userland)`);
-      emit('base', 'info', `[base] FROM ${image}`);
+      key = hashKeys('image', image);
+      emit('base', 'info', layerInfo(false, 'base', `FROM ${image}`, key));
     }
     if (!ctx.isolated) throw new StepError('base', 'template builds need the bwrap isolation (root + bubblewrap); this emulator runs sandboxes as plain processes');
-    sbx = await ctx.buildRegistry.create({
-      templateID: t.templateID, alias: t.alias, timeout: 3600, envVars: { ...((parent && parent.envVars) || {}) },
-      layer: parent && parent.layer, user: parent && parent.user, workdir: parent && parent.workdir,
-      start: parent && parent.start, buildID: b.buildID,
-    });
-    const st = {
+    let st = {
       user: (parent && parent.user) || 'user',
       workdir: (parent && parent.workdir) || '/home/user',
       envs: { ...((parent && parent.envVars) || {}) },
     };
+    // Each step's result is cached under the hash of everything before it (E2B's layer cache):
+    // a hit skips the step ("CACHED"); the first miss, a step's force or the build's force ends
+    // the cached prefix, and the build sandbox then starts from the last hit's files.
+    let from = parent && parent.layer;
+    let caching = !body.force;
+    const boot = async () => {
+      sbx = await ctx.buildRegistry.create({
+        templateID: t.templateID, alias: t.alias, timeout: 3600, envVars: { ...((parent && parent.envVars) || {}) },
+        layer: from, user: parent && parent.user, workdir: parent && parent.workdir,
+        start: parent && parent.start, buildID: b.buildID,
+      });
+    };
     for (let i = 0; i < N; i++) {
       const step = steps[i];
       const name = String(i + 1);
-      const args = (step.args || []).join(' ');
-      emit(name, 'info', `[builder ${i + 1}/${N}] ${String(step.type).toUpperCase()} ${args}`.trimEnd());
+      const text = `${String(step.type).toUpperCase()} ${(step.args || []).join(' ')}`.trimEnd();
+      key = hashKeys(key, JSON.stringify([String(step.type).toUpperCase(), step.args || [], step.filesHash || null]));
+      const hit = caching && !step.force ? ctx.buildCache.get(key) : null;
+      if (hit) {
+        emit(name, 'info', layerInfo(true, `builder ${i + 1}/${N}`, text, key));
+        from = hit.layer;
+        st = hit.state;
+        continue;
+      }
+      caching = false;
+      emit(name, 'info', layerInfo(false, `builder ${i + 1}/${N}`, text, key));
+      if (!sbx) await boot();
       await runStep(ctx, sbx, step, st, name, emit);
+      await ctx.buildCache.put(key, ctx.buildRegistry, sbx, st);
     }
+    if (!sbx) await boot();
     // finalize: start command, then the ready check
-    emit('finalize', 'info', '[finalize] Finalizing template build');
+    emit('finalize', 'info', layerInfo(false, 'finalize', 'Finalizing template build', hashKeys(key, body.startCmd || '', body.readyCmd || '')));
     const startCmd = body.startCmd || '';
     const readyCmd = body.readyCmd || (startCmd ? DEFAULT_READY : '');
     if (startCmd) {
