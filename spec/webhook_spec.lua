@@ -102,7 +102,13 @@ describe("Webhook (end to end)", function()
     local sbx = e2e.sandbox(finally)
     sbx:set_timeout(100)                      -- an updated event: not subscribed
     sbx:kill()
-    assert.is_true(receiver:wait(function() return #receiver.received >= 2 end, 20), "deliveries did not arrive")
+    if not receiver:wait(function() return #receiver.received >= 2 end, 30) then
+      local why = {}
+      for d in Webhook.deliveries(hook.id):iter() do
+        for _, a in ipairs(d.attempts) do why[#why + 1] = d.event_type .. ": " .. tostring(a.delivery_status) .. " " .. tostring(a.error_message) end
+      end
+      error(("deliveries did not arrive (%d received); the emulator's record: %s"):format(#receiver.received, table.concat(why, "; ")))
+    end
     local types = {}
     for _, req in ipairs(receiver.received) do
       assert.are.equal("POST", req.method)
