@@ -2,7 +2,8 @@
 # Sets everything up (scripts/setup.sh), then runs every test of the project:
 #   1. the C core's unit tests (ctest)
 #   2. the emulator's conformance suite, driven by E2B's official JS client
-#   2b. the C core under ASan/UBSan and valgrind (ctest and spec/core_spec.lua)
+#   2b. the C core under ASan/UBSan and valgrind (ctest and spec/core_spec.lua), and the
+#       engine's fuzz harnesses for a bounded time
 #   3. the busted specs of the Lua SDK, end to end against a local emulator, on Lua 5.4, then
 #      LuaJIT, 5.3, 5.2 and 5.1 (E2B_LUA_MATRIX overrides the list; "" runs 5.4 only)
 #   4. the LuaRocks install (luarocks make into a private tree)
@@ -82,6 +83,12 @@ LUA_PATH="$root/lua/?.lua;$root/lua/?/init.lua;;" LUA_CPATH="$root/build/?.so;;"
   vg 240 lua5.4 /usr/bin/busted -o utfTerminal spec/core_spec.lua 2>&1 | tee "$logs/vg-busted"; rc=${PIPESTATUS[0]}
 read -r p f < <(busted_counts "$logs/vg-busted")
 count "valgrind core_spec" "$p" "$f" "$rc"
+
+# The engine's libFuzzer harnesses (clang, ASan+UBSan), each for a bounded time from its seeds
+# (core/tests/fuzz/run.sh; about 75 s in all). Longer by hand: see core/README.md.
+echo "== C engine fuzzing (core/tests/fuzz, libFuzzer)"
+timeout 300 bash core/tests/fuzz/run.sh 2>&1 | tee "$logs/fuzz"; rc=${PIPESTATUS[0]}
+count fuzz "$(grep -cE '^fuzz [a-z0-9_]+: ok' "$logs/fuzz")" "$(grep -cE '^fuzz [a-z0-9_]+: (FAILED|build failed)' "$logs/fuzz")" "$rc"
 
 if [[ "${1:-}" != "--quick" ]]; then
   echo "== emulator conformance suite (official e2b JS client)"

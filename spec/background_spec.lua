@@ -52,6 +52,22 @@ describe("background streams (unit)", function()
     assert.are.same({ "cc", "exit" }, seen)          -- the oldest events went past the bound
     assert.are.equal(2, h2.dropped_events)
   end)
+
+  it("a foreground run's raising callback ends that run and closes its stream; a background one waits for wait()", function()
+    local sbx, fake = u.sandbox()
+    fake:on("POST /process.Process/Start", function() return { START, data("a"), data("b"), END } end)
+    local calls = 0
+    local function boom() calls = calls + 1 error("boom", 0) end
+    local ok, err = pcall(sbx.commands.run, sbx.commands, "x", { on_stdout = boom })
+    assert.are.same({ false, "boom", 1 }, { ok, err, calls })
+    assert.is_true(fake.streams[1].closed)
+    local h = sbx.commands:run("x", { background = true, on_stdout = boom })
+    e2b.poll()
+    assert.are.equal(2, calls)                        -- called once, then no more
+    ok, err = pcall(h.wait, h)
+    assert.are.same({ false, "boom" }, { ok, err })
+    assert.are.same({ stdout = "ab", stderr = "", exit_code = 0 }, h:wait())
+  end)
 end)
 
 describe("background streams (end to end)", function()

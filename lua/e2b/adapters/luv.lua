@@ -14,6 +14,10 @@
 --- turn; default a uv idle handle), `wait(done, deadline)` (keep the loop turning until done();
 --- default `uv.run("once")` in a loop), `on_error(err)` (a failure inside a loop callback;
 --- default: written to stderr). adapters/nvim.lua passes Neovim's.
+---
+--- Background streams (background commands, PTYs, watches: e2b.background) are delivered on the
+--- loop too: their callbacks run on loop turns, also when no task waits on them. An open one
+--- keeps the loop alive (`uv.run()` returns once it ends, is disconnected/stopped or killed).
 local core = require("e2b.core")
 local async = require("e2b.async")
 
