@@ -8,7 +8,10 @@ local e2b = require("e2b")
 local T = e2b.Template
 local files = require("e2b.template.files")
 
-local function sh(cmd) assert(os.execute(cmd) == true or os.execute(cmd) == 0, cmd) end
+local function sh(cmd)
+  local r = os.execute(cmd)
+  assert(r == true or r == 0, cmd)
+end
 
 local function write(path, data)
   local f = assert(io.open(path, "wb"))
