@@ -87,14 +87,14 @@ for line in io.lines(meta_path) do
   if k then say(("| %s | %s |"):format(k, v)) end
 end
 say()
-say("Each cell: median (p90) over all samples of all rounds. Ratios compare medians: for ms and")
-say("MiB below 1× means Lua is better; for MB/s above 1× means Lua is better.")
+say("Each cell: median (p90) over all samples of all rounds. Ratios compare medians: for ms, µs, s/GB and")
+say("MiB below 1× means Lua is better; for MB/s and ops/s above 1× means Lua is better.")
 
 for _, sc in ipairs(SCENARIOS) do
   local per = data[sc.id]
   if per and (only == nil or only == (sc.set or "sdk")) then
     say()
-    say("### " .. sc.title)
+    say((sc.set == "null" and "#### " or "### ") .. sc.title)
     say()
     local three = sc.clients and #sc.clients == 3
     if three then   -- Lua, JS and the C floor
@@ -170,7 +170,7 @@ if (only == nil or only == "null") and data.null_stream_cb then
   v = med("null_require", "require_ms", "lua")
   goal("N5 `require(\"e2b\")` (ms)", v, "≤ 5", v and v <= 5)
   say()
-  say("### Against the goals of issue 12 (medians)")
+  say("#### Against the goals of issue 12 (medians)")
   say()
   say("| goal | measured | target | |")
   say("|---|---|---|---|")

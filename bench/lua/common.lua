@@ -9,6 +9,13 @@ function M.emit(metric, value)
   io.stdout:write(("result %s %.3f\n"):format(metric, value))
 end
 
+-- Keep a whole `bytes` of output in the result: the SDK keeps only the last Commands.MAX_OUTPUT
+-- bytes (16 MiB) by default; a benchmark keeping more raises it, as a user would.
+function M.keep_output_up_to(bytes)
+  local commands = require("e2b.commands")
+  if commands.MAX_OUTPUT and commands.MAX_OUTPUT < bytes then commands.MAX_OUTPUT = bytes end
+end
+
 -- A wrong answer must fail the run, never post a time.
 function M.check(cond, what)
   if not cond then error("check failed: " .. what, 2) end

@@ -1,5 +1,6 @@
 -- Null server: one command streaming BENCH_NULL_STREAM_BYTES of stdout through on_stdout.
 -- keep_output = false where the SDK has it (a streaming consumer's choice; "kept" says which).
+-- Without the opt-out the SDK's default bound on kept output applies (Commands.MAX_OUTPUT).
 -- The callback counts bytes and checks the first line; the full content is checked by
 -- null_stream_keep (same decoding path, written out and hashed by run.sh).
 local B = require("common")

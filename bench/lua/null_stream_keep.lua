@@ -3,6 +3,7 @@
 local B = require("common")
 local bytes, out = assert(tonumber(os.getenv("BENCH_NULL_STREAM_BYTES"))), assert(os.getenv("BENCH_OUT"))
 B.main(function()
+  B.keep_output_up_to(bytes)
   B.with_sandbox(function(sbx)
     local t0, c0 = B.now_ms(), B.cpu_s()
     local r = sbx.commands:run("nullbench-stream " .. bytes, { timeout = 300 })

@@ -3,6 +3,7 @@
 local B = require("common")
 local bytes, out = assert(tonumber(os.getenv("BENCH_STREAM_BYTES"))), assert(os.getenv("BENCH_OUT"))
 B.main(function()
+  B.keep_output_up_to(bytes)
   B.with_sandbox(function(sbx)
     local t0 = B.now_ms()
     local r = sbx.commands:run(("yes 0123456789abcdef | head -c %d"):format(bytes), { timeout = 300 })

@@ -379,7 +379,7 @@ local function open(self, method, req, o, deliver)
 end
 
 local RUN = options.declare("commands:run", {
-  { "background", "boolean" }, { "envs", "string_map" }, { "cwd", "string" }, { "user", "string" },
+  { "background", "boolean" }, { "envs", "string_map" }, { "cwd", "path" }, { "user", "string" },
   { "timeout", "seconds", DEFAULT_TIMEOUT }, { "request_timeout", "seconds" }, { "on_stdout", "callable" },
   { "on_stderr", "callable" }, { "stdin", "boolean" }, { "tag", "string" },
 })
@@ -402,7 +402,7 @@ local RUN = options.declare("commands:run", {
 ---@param opts e2b.RunOpts?
 ---@return e2b.CommandResult|e2b.CommandHandle
 function Commands:run(cmd, opts)
-  RUN:arg("cmd", cmd, "string")
+  RUN:arg("cmd", cmd, "text")
   local o = RUN:check(opts)
   local process = { cmd = "/bin/bash", args = { "-l", "-c", cmd } }
   if o.envs and next(o.envs) then process.envs = o.envs end
@@ -448,7 +448,7 @@ end
 ---@field cwd string?
 
 -- The calls that take nothing but a request timeout.
-local PLAIN = { { "request_timeout", "number" } }
+local PLAIN = { { "request_timeout", "seconds" } }
 local LIST = options.declare("commands:list", PLAIN)
 local KILL = options.declare("commands:kill", PLAIN)
 local CLOSE_STDIN = options.declare("commands:close_stdin", PLAIN)

@@ -14,7 +14,9 @@ mkdir -p "$out"
 all=(connect lines b64 buf redact)
 names=("$@")
 ((${#names[@]})) || names=("${all[@]}")
-engine=(core/engine/buf.c core/engine/connect.c core/engine/lines.c core/engine/b64.c core/engine/redact.c)
+# every engine file but the two that need libcurl (the harnesses test the pure parts)
+engine=()
+for f in core/engine/*.c; do [[ $f == */client.c || $f == */request.c ]] || engine+=("$f"); done
 cflags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
         -std=c99 -D_POSIX_C_SOURCE=200809L -Wall -Wextra)
 status=0
