@@ -61,7 +61,7 @@ async function main() {
   if (opts.parentPid) watchParent(opts.parentPid, stop);
   process.stdout.write(JSON.stringify({
     api_url: emu.apiUrl, sandbox_url: emu.sandboxUrl, api_key: emu.apiKey, control_url: emu.controlUrl,
-    network: emu.network, team_id: emu.teamId,
+    network: emu.network, team_id: emu.teamId, state_dir: emu.stateDir,
   }) + '\n');
 }
 

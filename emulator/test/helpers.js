@@ -29,6 +29,7 @@ function startEmulator({ args = [], env = {}, timeoutMs = 15000 } = {}) {
         controlUrl: info.control_url,
         network: info.network, // 'isolated' | 'shared'
         teamId: info.team_id,
+        stateDir: info.state_dir,
         child,
         stderr: () => stderr,
         // SIGTERM, then SIGKILL if it does not stop within 10 s.

@@ -62,6 +62,8 @@ test('Template.build: copy, runCmd, setEnvs, setWorkdir, setStartCmd + waitForPo
     // The start command runs: the server answers from the workdir.
     const page = await sbx.commands.run('curl -s http://127.0.0.1:8000/index.html');
     assert.equal(page.stdout, '<h1>from the template</h1>\n');
+    const procs = await sbx.commands.list();
+    assert.ok(procs.some((p) => p.cmd === '/bin/bash' && p.args.includes('python3 -m http.server 8000')), 'the start command is an envd process');
   } finally { await sbx.kill(); }
 
   // A second build of the same files skips the upload (stored by hash).

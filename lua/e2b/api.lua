@@ -77,6 +77,42 @@ end
 
 api.DEFAULT_MAX_RETRIES = 2
 
+local MONTHS = { Jan = 1, Feb = 2, Mar = 3, Apr = 4, May = 5, Jun = 6, Jul = 7, Aug = 8, Sep = 9,
+                 Oct = 10, Nov = 11, Dec = 12 }
+
+-- Unix seconds of a UTC civil date (os.time reads its table as local time).
+local function utc_epoch(y, m, d, hh, mm, ss)
+  y = m <= 2 and y - 1 or y
+  local era = math.floor(y / 400)
+  local yoe = y - era * 400
+  local doy = math.floor((153 * (m + (m > 2 and -3 or 9)) + 2) / 5) + d - 1
+  local doe = yoe * 365 + math.floor(yoe / 4) - math.floor(yoe / 100) + doy
+  return (era * 146097 + doe - 719468) * 86400 + hh * 3600 + mm * 60 + ss
+end
+
+--- Seconds a Retry-After value asks to wait: delta seconds ("2"), or an HTTP date (RFC 9110:
+--- IMF-fixdate "Wed, 21 Oct 2026 07:28:00 GMT", the obsolete RFC 850 and asctime forms) less
+--- `now` (unix seconds, default the clock; a date in the past is 0). nil when it is neither.
+---@param v string
+---@param now number?
+---@return number?
+function api.retry_after_seconds(v, now)
+  local secs = tonumber((v:match("^%s*(%d+%.?%d*)%s*$")))
+  if secs then return secs end
+  local d, mon, y, hh, mm, ss = v:match("^%s*%a+, (%d%d) (%a%a%a) (%d%d%d%d) (%d%d):(%d%d):(%d%d) GMT%s*$")
+  if not d then   -- RFC 850: Wednesday, 21-Oct-26 07:28:00 GMT
+    d, mon, y, hh, mm, ss = v:match("^%s*%a+, (%d%d)%-(%a%a%a)%-(%d%d) (%d%d):(%d%d):(%d%d) GMT%s*$")
+    if y then y = tonumber(y) + 2000 end
+  end
+  if not d then   -- asctime: Wed Oct 21 07:28:00 2026
+    mon, d, hh, mm, ss, y = v:match("^%s*%a+ (%a%a%a) +(%d%d?) (%d%d):(%d%d):(%d%d) (%d%d%d%d)%s*$")
+  end
+  local m = mon and MONTHS[mon]
+  if not m then return nil end
+  local at = utc_epoch(tonumber(y), m, tonumber(d), tonumber(hh), tonumber(mm), tonumber(ss))
+  return math.max(0, at - (now or os.time()))
+end
+
 --- Seconds to wait before retrying `res`, or nil when it must not be retried: 429 with a
 --- Retry-After (delta seconds), or 502/503 on a GET (Retry-After, else 0.5 s doubling per attempt).
 --- Only GETs are idempotent enough to repeat after a 5xx; a POST (create) may already have acted.
@@ -86,7 +122,7 @@ api.DEFAULT_MAX_RETRIES = 2
 ---@return number?
 function api.retry_delay(method, res, attempt)
   local ra = res.headers and res.headers["retry-after"]
-  local secs = ra and tonumber((tostring(ra):match("^%s*(%d+%.?%d*)%s*$")))
+  local secs = ra and api.retry_after_seconds(tostring(ra))
   if res.status == 429 then return secs end
   if (res.status == 502 or res.status == 503) and method == "GET" then
     return secs or 0.5 * 2 ^ (attempt - 1)
@@ -306,7 +342,7 @@ end
 function api.logs(cfg, id, q)
   check_id("Sandbox.get_logs", id)
   local data = api.request(cfg, "GET", "/v2/sandboxes/" .. seg(id) .. "/logs", {
-    query = { { "cursor", q.cursor and ("%d"):format(q.cursor) }, { "limit", q.limit and ("%d"):format(q.limit) },
+    query = { { "cursor", q.cursor and ("%d"):format(math.floor(q.cursor)) }, { "limit", q.limit and ("%d"):format(q.limit) },
               { "direction", q.direction }, { "level", q.level }, { "search", q.search } },
     not_found = "Sandbox " .. id .. " not found" })
   if type(data) ~= "table" or type(data.logs) ~= "table" then

@@ -386,8 +386,9 @@ function Cond:wait(pred, deadline)
 end
 
 local function timeout_arg(timeout, what)
-  if timeout ~= nil and (type(timeout) ~= "number" or timeout < 0 or timeout ~= timeout) then
-    errors.InvalidArgumentError:raise(what .. ": timeout must be seconds >= 0")
+  if timeout ~= nil and (type(timeout) ~= "number" or not (timeout >= 0) or timeout == math.huge) then
+    errors.InvalidArgumentError:raise(what .. ": argument 'timeout' must be a finite number of seconds >= 0 or nil, got "
+      .. tostring(timeout))
   end
   return timeout and now() + timeout * 1000 or nil
 end
@@ -406,7 +407,12 @@ function Task:wait(timeout)
   end
   return outcome(self)
 end
-async.wait = function(task, timeout) return task:wait(timeout) end
+async.wait = function(task, timeout)
+  if not is_task(task) then
+    errors.InvalidArgumentError:raise("async.wait: argument 'task' must be a task (from async.spawn), got " .. type(task))
+  end
+  return task:wait(timeout)
+end
 
 --- "running" | "done" | "failed" | "canceled"
 function Task:state() return self.status end
@@ -485,8 +491,10 @@ end
 
 --- Pause the current task for `seconds` (outside a task: run the other tasks meanwhile).
 function async.sleep(seconds)
-  if type(seconds) ~= "number" or seconds < 0 then
-    errors.InvalidArgumentError:raise("async.sleep: seconds >= 0 expected")
+  -- NaN and inf would make a deadline no clock reaches: a hang, not a sleep
+  if type(seconds) ~= "number" or not (seconds >= 0) or seconds == math.huge then
+    errors.InvalidArgumentError:raise("async.sleep: argument 'seconds' must be finite seconds >= 0, got "
+      .. tostring(seconds))
   end
   local deadline = now() + seconds * 1000
   local me = current()

@@ -55,11 +55,11 @@ local function rpc_yes(self, method, msg, o, no_code)
 end
 
 -- Every call's options, declared once.
-local BASIC = { { "user", "string" }, { "request_timeout", "number" } }
-local READ = options.declare("files:read", { { "format", "string" }, { "to_file", "string" },
+local BASIC = { { "user", "string" }, { "request_timeout", "seconds" } }
+local READ = options.declare("files:read", { { "format", "string" }, { "to_file", "path" },
   { "on_progress", "function" } }, BASIC)
 local WRITE = options.declare("files:write", { { "metadata", "table" }, { "on_progress", "function" } }, BASIC)
-local WRITE_DATA = WRITE:sub("data", { { "from_file", "string" } })
+local WRITE_DATA = WRITE:sub("data", { { "from_file", "path" } })
 local WRITE_FILES = options.declare("files:write_files", { { "metadata", "table" } }, BASIC)
 local LIST = options.declare("files:list", { { "depth", "integer", 1 } }, BASIC)
 local EXISTS = options.declare("files:exists", BASIC)
@@ -89,7 +89,7 @@ end
 ---@param opts e2b.ReadOpts?
 ---@return string|fun():string?
 function Filesystem:read(path, opts)
-  READ:arg("path", path, "string")
+  READ:arg("path", path, "path")
   local o = READ:check(opts)
   local format = o.format or "text"
   if format ~= "text" and format ~= "bytes" and format ~= "stream" then
@@ -170,7 +170,7 @@ local function part(fname, i, item)
   if type(item) ~= "table" then
     errors.InvalidArgumentError:raise(("%s: entry %d must be a table {path=, data=|from_file=}"):format(fname, i))
   end
-  local e = options.check(fname .. " entry " .. i, item, { path = "string", data = "string", from_file = "string" })
+  local e = options.check(fname .. " entry " .. i, item, { path = "path", data = "string", from_file = "path" })
   if not e.path then errors.InvalidArgumentError:raise(("%s: entry %d has no 'path'"):format(fname, i)) end
   if (e.data == nil) == (e.from_file == nil) then
     errors.InvalidArgumentError:raise(("%s: entry %d needs exactly one of 'data' or 'from_file'"):format(fname, i))
@@ -194,7 +194,7 @@ end
 ---@param opts { user: string?, request_timeout: number?, metadata: table<string,string>?, on_progress: fun(done: number, total: number)? }?
 ---@return e2b.WriteInfo
 function Filesystem:write(path, data, opts)
-  WRITE:arg("path", path, "string")
+  WRITE:arg("path", path, "path")
   WRITE:arg("data", data, { "string", "table" })
   local o = WRITE:check(opts)
   local headers = metadata_headers(self, WRITE.name, o.metadata)
@@ -239,7 +239,7 @@ end
 ---@param opts { depth: integer?, user: string?, request_timeout: number? }?
 ---@return e2b.EntryInfo[]
 function Filesystem:list(path, opts)
-  LIST:arg("path", path, "string")
+  LIST:arg("path", path, "path")
   local o = LIST:check(opts)
   local depth = o.depth
   if depth < 1 then LIST:fail("depth should be at least one") end
@@ -257,7 +257,7 @@ end
 ---@param opts { user: string?, request_timeout: number? }?
 ---@return boolean
 function Filesystem:exists(path, opts)
-  EXISTS:arg("path", path, "string")
+  EXISTS:arg("path", path, "path")
   local o = EXISTS:check(opts)
   return rpc_yes(self, "Stat", { path = path }, o, "not_found")
 end
@@ -267,7 +267,7 @@ end
 ---@param opts { user: string?, request_timeout: number? }?
 ---@return e2b.EntryInfo
 function Filesystem:get_info(path, opts)
-  GET_INFO:arg("path", path, "string")
+  GET_INFO:arg("path", path, "path")
   local o = GET_INFO:check(opts)
   return entry.from_proto(rpc(self, "Stat", { path = path }, o).entry or {})
 end
@@ -277,7 +277,7 @@ end
 ---@param opts { user: string?, request_timeout: number? }?
 ---@return boolean
 function Filesystem:make_dir(path, opts)
-  MAKE_DIR:arg("path", path, "string")
+  MAKE_DIR:arg("path", path, "path")
   local o = MAKE_DIR:check(opts)
   return rpc_yes(self, "MakeDir", { path = path }, o, "already_exists")
 end
@@ -288,8 +288,8 @@ end
 ---@param opts { user: string?, request_timeout: number? }?
 ---@return e2b.EntryInfo
 function Filesystem:rename(old_path, new_path, opts)
-  RENAME:arg("old_path", old_path, "string")
-  RENAME:arg("new_path", new_path, "string")
+  RENAME:arg("old_path", old_path, "path")
+  RENAME:arg("new_path", new_path, "path")
   local o = RENAME:check(opts)
   return entry.from_proto(rpc(self, "Move", { source = old_path, destination = new_path }, o).entry or {})
 end
@@ -298,7 +298,7 @@ end
 ---@param path string
 ---@param opts { user: string?, request_timeout: number? }?
 function Filesystem:remove(path, opts)
-  REMOVE:arg("path", path, "string")
+  REMOVE:arg("path", path, "path")
   local o = REMOVE:check(opts)
   rpc(self, "Remove", { path = path }, o)
 end
@@ -347,7 +347,7 @@ end
 ---@param opts e2b.WatchOpts?
 ---@return e2b.WatchHandle
 function Filesystem:watch_dir(path, on_event, opts)
-  WATCH_DIR:arg("path", path, "string")
+  WATCH_DIR:arg("path", path, "path")
   if on_event ~= nil and type(on_event) ~= "function" then
     WATCH_DIR:fail("argument 'on_event' must be a function or nil, got " .. type(on_event))
   end

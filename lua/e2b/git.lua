@@ -112,7 +112,7 @@ end
 ---@param repo_url string
 ---@param opts { path: string?, branch: string?, depth: integer?, username: string?, password: string?, dangerously_store_credentials: boolean? }?
 function Git:clone(repo_url, opts)
-  local o, run = check.check("clone", opts, { path = "string", branch = "string",
+  local o, run = check.check("clone", opts, { path = "path", branch = "string",
     depth = "integer", username = "string", password = "string",
     dangerously_store_credentials = "boolean" })
   check.string("clone", "url", repo_url)
@@ -475,7 +475,7 @@ end
 ---@param value string|number|boolean
 ---@param opts { scope: "global"|"local"|"system"|nil, path: string? }?
 function Git:set_config(key, value, opts)
-  local o, run = check.check("set_config", opts, { scope = "string", path = "string" })
+  local o, run = check.check("set_config", opts, { scope = "string", path = "path" })
   check.string("set_config", "key", key)
   value = config_value("set_config", value)
   local flag, repo = scope_of("set_config", o)
@@ -487,7 +487,7 @@ end
 ---@param opts { scope: "global"|"local"|"system"|nil, path: string? }?
 ---@return string?
 function Git:get_config(key, opts)
-  local o, run = check.check("get_config", opts, { scope = "string", path = "string" })
+  local o, run = check.check("get_config", opts, { scope = "string", path = "path" })
   check.string("get_config", "key", key)
   local flag, repo = scope_of("get_config", o)
   local r = self:_shell(shell.git({ "config", flag, "--get", key }, repo) .. " || true", run)
@@ -501,7 +501,7 @@ end
 ---@param email string
 ---@param opts { scope: "global"|"local"|"system"|nil, path: string? }?
 function Git:configure_user(name, email, opts)
-  check.check("configure_user", opts, { scope = "string", path = "string" })
+  check.check("configure_user", opts, { scope = "string", path = "path" })
   check.string("configure_user", "name", name)
   check.string("configure_user", "email", email)
   self:set_config("user.name", name, opts)

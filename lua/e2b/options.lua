@@ -47,17 +47,114 @@ function options.suggest(key, known)
   return nil
 end
 
--- `want` is a type name, "integer", "any", or a list of them.
-local function type_ok(value, want)
-  if type(want) == "table" then
-    for _, w in ipairs(want) do
-      if type_ok(value, w) then return true end
+--- True when `s` is valid UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF).
+--- Portable: Lua 5.1 and LuaJIT have no utf8 library.
+---@param s string
+---@return boolean
+function options.utf8_valid(s)
+  if not s:find("[\128-\255]") then return true end
+  local i, n = 1, #s
+  while i <= n do
+    local c = s:byte(i)
+    if c < 0x80 then
+      i = i + 1
+    else
+      local len, min
+      if c >= 0xC2 and c <= 0xDF then len, min = 2, 0x80
+      elseif c >= 0xE0 and c <= 0xEF then len, min = 3, 0x800
+      elseif c >= 0xF0 and c <= 0xF4 then len, min = 4, 0x10000
+      else return false end
+      if i + len - 1 > n then return false end
+      local cp = c % (2 ^ (7 - len))
+      for k = i + 1, i + len - 1 do
+        local b = s:byte(k)
+        if b < 0x80 or b > 0xBF then return false end
+        cp = cp * 64 + (b - 0x80)
+      end
+      if cp < min or cp > 0x10FFFF or (cp >= 0xD800 and cp <= 0xDFFF) then return false end
+      i = i + len
     end
-    return false
+  end
+  return true
+end
+
+-- Integers beyond 2^53 lose precision as doubles (and envd's fields are 32/64-bit): refused.
+local MAX_INTEGER = 2 ^ 53
+
+-- Why a string is not JSON text fit for a command line, env var or path; nil when it is.
+local function text_problem(v)
+  if v:find("\0", 1, true) then return "must not contain a NUL byte" end
+  if not options.utf8_valid(v) then return "must be valid UTF-8 text" end
+  return nil
+end
+
+-- `want` is a type name, "integer", "any", or a list of them. Returns ok and, for a value of
+-- the right Lua type that breaks the wanted type's rule, why (e.g. "must not be empty").
+--   "number"  any number but NaN      "integer" a whole number, finite, |n| <= 2^53
+--   "text"    a string of valid UTF-8 without NUL (the wire is JSON; argv/env cannot carry NUL)
+--   "path"    text that is not empty (envd reads "" as the home directory)
+--   "json"    a table that JSON can encode: no cycles, not nested deeper than 100
+local type_ok
+local function json_problem(t, seen, depth)
+  if depth > 100 then return "is nested too deeply (more than 100 levels)" end
+  if seen[t] then return "must not contain a cycle (a table inside itself)" end
+  seen[t] = true
+  for k, v in pairs(t) do
+    if type(k) == "number" and (k ~= k or k == math.huge or k == -math.huge) then
+      return "has a non-finite key"
+    end
+    if type(v) == "table" then
+      local p = json_problem(v, seen, depth + 1)
+      if p then return p end
+    elseif type(v) == "number" and (v ~= v or v == math.huge or v == -math.huge) then
+      return "holds a number JSON cannot carry (" .. tostring(v) .. ")"
+    end
+  end
+  seen[t] = nil
+  return nil
+end
+
+type_ok = function(value, want)
+  if type(want) == "table" then
+    local why
+    for _, w in ipairs(want) do
+      local ok, reason = type_ok(value, w)
+      if ok then return true end
+      why = why or reason
+    end
+    return false, why
   end
   if want == "any" then return true end
+  -- a derived type's base: its rule refuses NaN with its own words
+  if want == "raw_number" then return type(value) == "number" end
+  if want == "number" then
+    if type(value) ~= "number" then return false end
+    if value ~= value then return false, "must be a number, got NaN" end
+    return true
+  end
   if want == "integer" then
-    return type(value) == "number" and value == math.floor(value) and value == value
+    if type(value) ~= "number" then return false end
+    if value ~= value or value == math.huge or value == -math.huge then
+      return false, "must be integer, got " .. tostring(value)
+    end
+    if value ~= math.floor(value) then return false, "must be integer, got " .. tostring(value) end
+    if value > MAX_INTEGER or value < -MAX_INTEGER then
+      return false, ("must be integer of at most 2^53 in size, got %.17g"):format(value)
+    end
+    return true
+  end
+  if want == "text" or want == "path" then
+    if type(value) ~= "string" then return false end
+    if want == "path" and value == "" then return false, "must not be empty" end
+    local p = text_problem(value)
+    if p then return false, p end
+    return true
+  end
+  if want == "json" then
+    if type(value) ~= "table" then return false end
+    local p = json_problem(value, {}, 1)
+    if p then return false, p end
+    return true
   end
   if want == "callable" then
     if type(value) == "function" then return true end
@@ -67,9 +164,27 @@ local function type_ok(value, want)
   return type(value) == want
 end
 
+-- Derived types are named by their Lua type in messages ("must be string, got nil").
+local SHOWN = { text = "string", path = "string", json = "table", raw_number = "number" }
+
 local function describe(want)
-  if type(want) == "table" then return table.concat(want, " or ") end
-  return want
+  if type(want) == "table" then
+    local names = {}
+    for i, w in ipairs(want) do names[i] = SHOWN[w] or w end
+    return table.concat(names, " or ")
+  end
+  return SHOWN[want] or want
+end
+
+--- Why `value` is not of type `want` (see above), or nil when it is. For checks outside a
+--- declaration, e.g. the values of a table argument.
+---@param value any
+---@param want string|string[]
+---@return string?
+function options.problem(value, want)
+  local ok, why = type_ok(value, want)
+  if ok then return nil end
+  return why or ("must be " .. describe(want) .. ", got " .. type(value))
 end
 
 --- Check one positional argument; returns it.
@@ -79,8 +194,10 @@ end
 ---@param want string|string[]  type name(s); add "nil" to make it optional
 ---@return any
 function options.arg(fname, argname, value, want)
-  if not type_ok(value, want) then
-    fail(("%s: argument '%s' must be %s, got %s"):format(fname, argname, describe(want), type(value)))
+  local ok, why = type_ok(value, want)
+  if not ok then
+    fail(("%s: argument '%s' %s"):format(fname, argname,
+      why or ("must be " .. describe(want) .. ", got " .. type(value))))
   end
   return value
 end
@@ -122,8 +239,9 @@ function options.check(fname, opts, spec, fields)
         hint and (" (did you mean '" .. hint .. "'?)") or ""))
     end
     if fields then want = fields[k].base end   -- a declaration: the derived type's base
-    if not type_ok(v, want) then
-      fail(("%s: option '%s' must be %s, got %s"):format(fname, k, describe(want), type(v)))
+    local ok, why = type_ok(v, want)
+    if not ok then
+      fail(("%s: option '%s' %s"):format(fname, k, why or ("must be " .. describe(want) .. ", got " .. type(v))))
     end
     out[k] = v
   end
@@ -136,8 +254,13 @@ end
 
 -- Types beyond Lua's: a base type checked first, then a rule on the value.
 local DERIVED = {
-  seconds = { base = "number", check = function(fname, name, v) options.seconds(fname, name, v) end },
+  seconds = { base = "raw_number", check = function(fname, name, v) options.seconds(fname, name, v) end },
   string_map = { base = "table", check = function(fname, name, v) options.string_map(fname, name, v) end },
+  timestamp = { base = "raw_number", check = function(fname, name, v)
+    if not (v >= 0) or v == math.huge then
+      fail(("%s: option '%s' must be unix seconds >= 0, got %s"):format(fname, name, tostring(v)))
+    end
+  end },
 }
 
 ---@class e2b.options.Decl
@@ -162,7 +285,8 @@ end
 
 --- Declare a call's options once: `fields` (and each list in `...`) is an array of
 --- `{ name, type, default? }`; type is a Lua type name, "integer", "callable", "any",
---- "seconds" (a number >= 0), "string_map" (strings to strings), or a list of them.
+--- "seconds" (a number >= 0), "string_map" (strings to strings), "timestamp" (a finite unix time
+--- >= 0), "text" (valid UTF-8, no NUL), "path" (non-empty text), "json" (no cycles), or a list of them.
 ---
 --- ```lua
 --- local RUN = options.declare("commands:run", {
@@ -250,6 +374,11 @@ function options.string_map(fname, name, t)
       fail(("%s: option '%s' must map strings to strings (bad entry %s = %s)"):format(
         fname, name, tostring(k), type(v)))
     end
+    -- the wire is JSON text (or an HTTP header, an environment): no NUL, valid UTF-8
+    local p = text_problem(k)
+    if p then fail(("%s: option '%s': a key %s"):format(fname, name, p)) end
+    p = text_problem(v)
+    if p then fail(("%s: option '%s': the value of '%s' %s"):format(fname, name, k, p)) end
   end
 end
 

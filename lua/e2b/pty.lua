@@ -60,7 +60,7 @@ end
 ---@field request_timeout number?  seconds
 
 local CREATE = options.declare("pty:create", { { "cols", "integer", 80 }, { "rows", "integer", 24 },
-  { "on_data", "callable" }, { "cwd", "string" }, { "envs", "string_map" }, { "user", "string" },
+  { "on_data", "callable" }, { "cwd", "path" }, { "envs", "string_map" }, { "user", "string" },
   { "timeout", "seconds" }, { "request_timeout", "seconds" } })
 
 --- Start an interactive login shell in a new terminal. Returns a CommandHandle (pid, wait, kill,
@@ -103,7 +103,7 @@ function Pty:send_input(pid, data, opts)
   Commands.send_input(self._envd, SEND_INPUT, pid, "pty", data, opts)
 end
 
-local RESIZE = options.declare("pty:resize", { { "request_timeout", "number" } })
+local RESIZE = options.declare("pty:resize", { { "request_timeout", "seconds" } })
 local RESIZE_SIZE = RESIZE:sub("size", { { "cols", "integer" }, { "rows", "integer" } })
 
 --- Change the terminal's size (the shell gets SIGWINCH).

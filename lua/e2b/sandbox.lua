@@ -121,7 +121,7 @@ local function whole_seconds(s) return math.ceil(s) end
 
 local CREATE = config.declare("Sandbox.create", {
   { "template", "string" }, { "timeout", "seconds" }, { "metadata", "string_map" }, { "envs", "string_map" },
-  { "secure", "boolean" }, { "allow_internet_access", "boolean" }, { "network", "table" },
+  { "secure", "boolean" }, { "allow_internet_access", "boolean" }, { "network", "json" },
   { "lifecycle", "table" },
 })
 local LIFECYCLE = CREATE:sub("lifecycle", { { "on_timeout", { "string", "table" } }, { "auto_resume", "boolean" } })
@@ -130,7 +130,7 @@ local ON_TIMEOUT = CREATE:sub("lifecycle.on_timeout", { { "action", "string" }, 
 -- The network options of `call` (Sandbox.create, Sandbox.update_network): the same fields,
 -- named after the call in errors.
 local NETWORK_FIELDS = { { "allow_out", "table" }, { "deny_out", "table" },
-  { "allow_public_traffic", "boolean" }, { "mask_request_host", "string" }, { "rules", "table" },
+  { "allow_public_traffic", "boolean" }, { "mask_request_host", "string" }, { "rules", "json" },
   { "egress_proxy", "table" } }
 local EGRESS_PROXY_FIELDS = { { "address", "string" }, { "username", "string" }, { "password", "string" } }
 
@@ -353,7 +353,7 @@ end
 
 local UPDATE_NETWORK = config.declare("Sandbox.update_network")
 local UPDATE_NETWORK_BODY = UPDATE_NETWORK:sub("network", { { "allow_out", "table" }, { "deny_out", "table" },
-  { "allow_internet_access", "boolean" }, { "rules", "table" }, { "egress_proxy", "table" } })
+  { "allow_internet_access", "boolean" }, { "rules", "json" }, { "egress_proxy", "table" } })
 
 local function string_list(call, name, list)
   if list == nil then return nil end
@@ -413,7 +413,7 @@ Sandbox.beta_pause = Sandbox.pause
 
 local function num(v) return type(v) == "number" and v or tonumber(v) end
 
-local METRICS = config.declare("Sandbox.get_metrics", { { "start", "number" }, { "end", "number" } })
+local METRICS = config.declare("Sandbox.get_metrics", { { "start", "timestamp" }, { "end", "timestamp" } })
 
 ---@class e2b.SandboxMetric
 ---@field timestamp string       RFC 3339
@@ -450,7 +450,7 @@ function Sandbox.get_metrics(self_or_id, opts)
 end
 
 local LOG_LEVELS = { debug = true, info = true, warn = true, error = true }
-local LOGS = config.declare("Sandbox.get_logs", { { "cursor", "number" }, { "limit", "integer" },
+local LOGS = config.declare("Sandbox.get_logs", { { "cursor", "timestamp" }, { "limit", "integer" },
   { "direction", "string" }, { "level", "string" }, { "search", "string" } })
 
 ---@class e2b.SandboxLogEntry
@@ -502,11 +502,11 @@ function Sandbox:download_url(path, opts)
   if not is_sandbox(self) then
     errors.InvalidArgumentError:raise("Sandbox:download_url: call it as a method, sbx:download_url(path)")
   end
-  options.arg("Sandbox:download_url", "path", path, "string")
+  options.arg("Sandbox:download_url", "path", path, "path")
   return signature.url(self._envd, "Sandbox:download_url", "read", path, opts)
 end
 
-local IS_RUNNING = options.declare("Sandbox:is_running", { { "request_timeout", "number" } })
+local IS_RUNNING = options.declare("Sandbox:is_running", { { "request_timeout", "seconds" } })
 
 --- True when the sandbox answers (envd /health), false when it is gone (502).
 ---@param opts { request_timeout: number? }?

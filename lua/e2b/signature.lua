@@ -43,7 +43,7 @@ end
 ---@param opts e2b.FileUrlOpts?
 ---@return string
 function signature.url(client, fname, operation, path, opts)
-  if path ~= nil then options.arg(fname, "path", path, "string") end
+  if path ~= nil then options.arg(fname, "path", path, "path") end
   local o = options.check(fname, opts, { user = "string", use_signature_expiration = "integer" })
   local exp = o.use_signature_expiration
   if exp ~= nil and not client.access_token then
@@ -53,7 +53,6 @@ function signature.url(client, fname, operation, path, opts)
     errors.InvalidArgumentError:raise(fname .. ": use_signature_expiration must be a positive number of seconds")
   end
   local user = client:user(o.user)
-  if path == "" then path = nil end
   local q = { { "username", user }, { "path", path } }
   if client.access_token then
     local expiration = exp and (math.floor(os.time()) + exp) or nil

@@ -8,6 +8,7 @@ const fs = require('fs');
 const path = require('path');
 const crypto = require('crypto');
 const { runShell, startShell, waitReady } = require('./run');
+const { ProcessRecord } = require('../envd/process-record');
 const log = require('../log');
 
 // Images the emulator has: the host's userland is what e2bdev/base is for every sandbox here.
@@ -248,13 +249,17 @@ async function runBuild(ctx, t, b, body) {
 
 // What a sandbox created from the build runs at start: the parent template's own start (if
 // any), then the start command in the background and the ready check (E2B restores the
-// snapshotted processes instead; here they are started again).
+// snapshotted processes instead; here they are started again). The start command is an envd
+// process like any other (commands.list shows it, as it does on E2B).
 function templateStart(parentStart, { startCmd, readyCmd, user, workdir }) {
   if (!startCmd && !parentStart) return undefined;
   return async (sbx) => {
     if (parentStart) await parentStart(sbx);
     if (!startCmd) return;
-    startShell(sbx, startCmd, { user, cwd: workdir, envs: {} });
+    const args = ['-l', '-c', startCmd];
+    const child = sbx.spawn({ cmd: '/bin/bash', args, user, cwd: workdir, envs: {} });
+    await child.ready;
+    sbx.processes.set(child.pid, new ProcessRecord(sbx, { child, config: { cmd: '/bin/bash', args, envs: {}, cwd: workdir }, isPty: false, stdin: false }));
     if (readyCmd) await waitReady(sbx, readyCmd, { user, cwd: workdir, envs: {}, intervalMs: 200, timeoutMs: 60000 });
   };
 }

@@ -181,7 +181,7 @@ local function context_id(decl, argname, ctx)
 end
 
 local CREATE_CONTEXT = config.declare("Sandbox:create_code_context", {
-  { "cwd", "string" }, { "language", "string" } })
+  { "cwd", "path" }, { "language", "string" } })
 local LIST_CONTEXTS = config.declare("Sandbox:list_code_contexts")
 local RESTART_CONTEXT = config.declare("Sandbox:restart_code_context")
 local REMOVE_CONTEXT = config.declare("Sandbox:remove_code_context")
@@ -297,7 +297,7 @@ function Events:close() self.lines:close() end
 ---@return e2b.code_interpreter.Execution
 function Sandbox:run_code(code, opts)
   method_check("Sandbox:run_code", self)
-  RUN:arg("code", code, "string")
+  RUN:arg("code", code, "text")
   local o, cfg = config.call(RUN, opts, self._cfg)
   if o.language ~= nil and o.context ~= nil then
     RUN:fail("You can provide context or language, but not both at the same time.")

@@ -6,7 +6,7 @@ local options = require("e2b.options")
 local check = {}
 
 -- Options every git method forwards to `commands:run`, declared once (see options.declare).
-local RUN = { { "envs", "string_map" }, { "user", "string" }, { "cwd", "string" }, { "timeout", "seconds" },
+local RUN = { { "envs", "string_map" }, { "user", "string" }, { "cwd", "path" }, { "timeout", "seconds" },
               { "request_timeout", "seconds" } }
 
 local function bad(method, msg)
@@ -30,9 +30,12 @@ end
 --- A string argument: non-empty unless `allow_empty`, never with a NUL byte (a shell
 --- command cannot carry one).
 function check.string(method, what, v, allow_empty)
-  if type(v) ~= "string" then bad(method, what .. " must be a string, got " .. type(v)) end
+  if type(v) ~= "string" then bad(method, what .. " must be string, got " .. type(v)) end
   if v == "" and not allow_empty then bad(method, what .. " must not be empty") end
   if v:find("\0", 1, true) then bad(method, what .. " must not contain a NUL byte") end
+  -- git's arguments go into a command line sent as JSON text: bytes that are not UTF-8 would
+  -- arrive as U+FFFD
+  if not options.utf8_valid(v) then bad(method, what .. " must be valid UTF-8 text") end
   return v
 end
 
