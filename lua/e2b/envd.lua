@@ -199,6 +199,8 @@ end
 
 ---@class e2b.StreamOpts: e2b.RpcOpts
 ---@field timeout number?  stream timeout in seconds (Connect-Timeout-Ms), 0 = none; default 60
+---@field process_data boolean?  a process stream: output messages arrive decoded as
+---                              `{ kind = "stdout"|"stderr"|"pty", bytes = "…" }` (connect.process_codec)
 
 ---@class e2b.RpcStream
 local Stream = {}
@@ -247,7 +249,7 @@ function Client:stream(method, msg, o)
     return connect.stream(self:transport(), { method = "POST", url = self.base_url .. "/" .. method,
       headers = h, body = connect.envelope(json.encode(msg)),
       timeout = o.request_timeout or self.cfg.request_timeout,   -- until the first message
-      stream_timeout = timeout, idle_timeout = interval * envd.SILENT_PINGS })
+      stream_timeout = timeout, idle_timeout = interval * envd.SILENT_PINGS }, o.process_data)
   end)
   if not ok then error(self:rpc_failure(raw), 0) end
   return setmetatable({ raw = raw, client = self, errors = o.errors }, Stream)
