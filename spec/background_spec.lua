@@ -91,6 +91,24 @@ describe("background streams (end to end)", function()
     assert.are.equal("line1\nline2\nline3\nline4\nline5\n", h:wait().stdout)
   end)
 
+  it("inside e2b.async, each scheduler turn delivers (async.sleep, other tasks' calls)", function()
+    local sbx = e2e.sandbox(finally)
+    local got, order = {}, {}
+    e2b.async.run(function()
+      local h = sbx.commands:run("echo t1; sleep 0.3; echo t2", { background = true,
+        on_stdout = function(s) got[#got + 1] = s order[#order + 1] = "cb" end })
+      local other = e2b.async.spawn(function()
+        for _ = 1, 3 do sbx.files:write("/tmp/t.txt", "x") order[#order + 1] = "call" end
+      end)
+      local stop = core.now_ms() + 10000
+      while table.concat(got) ~= "t1\nt2\n" and core.now_ms() < stop do e2b.async.sleep(0.05) end
+      other:wait()
+      assert.are.equal(0, h:wait().exit_code)
+    end)
+    assert.are.equal("t1\nt2\n", table.concat(got))
+    assert.is_true(#order >= 5)
+  end)
+
   it("a callback may call the SDK (it runs in a task and yields)", function()
     local sbx = e2e.sandbox(finally)
     local copies = 0

@@ -21,6 +21,16 @@ describe("e2b.core", function()
     assert.truthy(core.curl_version:find("^libcurl/"))
     assert.equal("aGkK", core.b64encode("hi\n"))
     assert.equal("hi\n", core.b64decode("aGkK"))
+    assert.equal("", core.join({}))
+    assert.equal("ab\0c", core.join({ "a", "", "b\0", "c" }))
+    local many = {}
+    for i = 1, 250000 do many[i] = i % 10 == 0 and "x" or "" end   -- past the stack: joined in batches
+    assert.equal(string.rep("x", 25000), core.join(many))
+    assert.equal("bc", core.join({ "a", "b", "c", "d" }, 2, 3))
+    assert.equal("", core.join({ "a" }, 2, 1))
+    assert.equal(string.rep("x", 24990), core.join(many, 101))
+    assert.error_matches(function() core.join({ "a", 1 }) end, "bad argument 'parts%[2%]' %(string expected%)")
+    assert.error_matches(function() core.join("a") end, "bad argument 'parts' %(table expected, got string%)")
     assert.equal("\251\255", core.b64decode("-_8"))
     assert.equal("\251\255", core.b64decode("+/8="))
     assert.equal("\251\255", core.b64decode("+/8"))
@@ -32,6 +42,28 @@ describe("e2b.core", function()
     assert.equal("ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=", core.b64encode(d))
     local a = core.now_ms()
     assert.is_true(core.now_ms() >= a)
+  end)
+
+  it("sha256_new hashes incrementally, files from disk in chunks, and equals the one-shot digest", function()
+    local big = ("0123456789abcdef"):rep(9000) .. "tail"      -- > one 64 KiB read
+    local path = os.tmpname()
+    local f = assert(io.open(path, "wb"))
+    f:write(big)
+    f:close()
+    local h = core.sha256_new()
+    assert.are.equal(h, h:update("pre"))
+    assert.is_true(h:update_file(path))
+    h:update("")
+    assert.are.equal(core.sha256("pre" .. big), h:digest())
+    assert.are.equal(core.sha256(""), h:digest())             -- digest starts over
+    os.remove(path)
+    local ok, err, errno = h:update_file(path)
+    assert.is_nil(ok)
+    assert.matches("No such file", err)
+    assert.is_number(errno)
+    assert.error_matches(function() h:update(nil) end, "bad argument 's' %(string expected, got nil%)")
+    assert.error_matches(function() h:update_file(7) end, "bad argument 'path' %(string expected, got number%)")
+    assert.error_matches(function() h.update({}, "x") end, "e2b.core.sha256 expected")
   end)
 
   it("reads request options raw, so a value made by __index is never used after it is collected", function()
@@ -83,7 +115,7 @@ describe("e2b.core", function()
     assert.error_matches(function() client:request({ method = "GET", url = "http://x", bogus = 1 }) end,
       "unknown option 'bogus'")
     assert.error_matches(function() client:request({ method = "GET", url = "http://x", response = "nope" }) end,
-      "bad argument 'response' %(\"buffer\", \"connect\", \"lines\" or \"file\" expected")
+      "bad argument 'response' %(\"buffer\", \"connect\", \"process\", \"lines\" or \"file\" expected")
     assert.error_matches(function() client:request({ method = "POST", url = "http://x", body = "a", body_file = "/b" }) end,
       "at most one of")
     assert.error_matches(function() client:request({ method = "GET", url = "http://x", headers = { "X: a\r\nY: b" } }) end,
@@ -166,6 +198,48 @@ describe("e2b.core", function()
       end
       assert.equal(2, got[21].flags)
       assert.equal("{}", got[21].data)
+    end
+  end)
+
+  it("decodes envd process output in C (response = \"process\"), whatever the chunking; other shapes pass as messages", function()
+    local b64 = core.b64encode
+    local out = "\0\1binary\255\254" .. string.rep("0123456789", 1500)   -- crosses chunks (the echo server reads 64 KiB)
+    local wire = {
+      '{"event":{"start":{"pid":7}}}',
+      '{"event":{"data":{"stdout":"' .. b64(out:sub(1, 10)) .. '"}}}',
+      ' { "event" :\n{ "data" : {"stdout" : "' .. b64(out:sub(11)) .. '" } } } ',   -- protojson whitespace
+      '{"event":{"data":{"stderr":"' .. b64("err1") .. '"}}}',
+      '{"event":{"data":{"stdout":"aG\\u0069K"}}}',          -- an escape: general path
+      '{"event":{"data":{"stdout":"aGkK","more":1}}}',       -- another field: general path
+      '{"event":{"data":{"stdout":"a=GkK"}}}',               -- not base64: general path
+      '{"event":{"data":{"pty":"' .. b64("\27[0m") .. '"}}}',
+      '{"event":{"data":{"stderr":"' .. b64("err2") .. '"}}}',
+      '{"event":{"keepalive":{}}}',
+      '{"event":{"end":{"exitCode":3}}}',
+    }
+    local raw = {}
+    for _, p in ipairs(wire) do raw[#raw + 1] = require("e2b.connect").envelope(p) end
+    raw[#raw + 1] = "\2\0\0\0\2{}"
+    local hex = table.concat(raw):gsub(".", function(c) return ("%02x"):format(c:byte()) end)
+    local want = { "msg " .. wire[1], "stdout " .. out, "stderr err1", "msg " .. wire[5], "msg " .. wire[6],
+                   "msg " .. wire[7], "pty \27[0m", "stderr err2", "msg " .. wire[10], "msg " .. wire[11], "end {}" }
+    for _, chunk in ipairs({ 1, 2, 3, 5, 7, 64, 16384, 1000000 }) do
+      local req = client:request({ method = "POST", url = echo.url .. "/connect", response = "process",
+        body = envelopes({ messages = {}, ["end"] = json.null, raw = hex, chunk = chunk }) })
+      local got = {}
+      for _, m in ipairs(run(req)) do
+        assert.equal("table", type(m), tostring(m))
+        if m.kind then   -- a run of decoded bytes: joined with the run before it if of the same kind
+          assert.is_nil(m.data)
+          local last = got[#got]
+          if last and last:sub(1, #m.kind + 1) == m.kind .. " " then got[#got] = last .. m.bytes
+          else got[#got + 1] = m.kind .. " " .. m.bytes end
+        else
+          got[#got + 1] = (m.flags == 2 and "end " or "msg ") .. m.data
+        end
+      end
+      assert.equal("done", req:state())
+      assert.are.same(want, got, "chunk " .. chunk)
     end
   end)
 

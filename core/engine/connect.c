@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "b64.h"
 
 void e2b_connect_init(e2b_connect_dec *d) {
   memset(d, 0, sizeof *d);
@@ -28,20 +29,55 @@ static int fail(e2b_connect_dec *d, const char *why) {
   return -1;
 }
 
-static int enqueue(e2b_connect_dec *d, const char *p, size_t n) {
-  e2b_msg *m = malloc(sizeof *m + n + 1);
-  if (!m) return fail(d, "out of memory decoding a Connect message");
+static void link_msg(e2b_connect_dec *d, e2b_msg *m) {
   m->next = NULL;
-  m->flags = d->flags;
-  m->len = n;
-  if (n) memcpy(m->data, p, n);
-  m->data[n] = '\0';
   if (d->tail) d->tail->next = m; else d->head = m;
   d->tail = m;
   d->queued++;
+}
+
+/* A process output message: its bytes go into a run of their own (one per message, so callers
+ * see envd's writes as the official SDKs do: one callback each). Returns 1 when taken, 0 when
+ * the base64 does not decode (the general path reports it), -1 out of memory. */
+static int enqueue_data(e2b_connect_dec *d, int kind, const char *b64, size_t n) {
+  e2b_msg *t = malloc(sizeof *t + e2b_b64_decoded_max(n));
+  if (!t) return fail(d, "out of memory decoding process output");
+  const char *why;
+  if (e2b_b64_decode(b64, n, (unsigned char *)t->data, &t->len, &why) < 0) {
+    free(t);
+    return 0;
+  }
+  t->flags = 0;
+  t->kind = kind;
+  t->cap = e2b_b64_decoded_max(n);
+  link_msg(d, t);
+  d->queued_bytes += t->len;
+  return 1;
+}
+
+static int enqueue(e2b_connect_dec *d, const char *p, size_t n) {
+  d->hdr_len = 0;
+  d->decoded++;
+  if (d->process_data && d->flags == 0) {
+    const char *b64;
+    size_t bn;
+    int kind = e2b_procdata_match(p, n, &b64, &bn);
+    if (kind != E2B_DATA_NONE) {
+      int rc = enqueue_data(d, kind, b64, bn);
+      if (rc != 0) return rc < 0 ? -1 : 0;
+    }
+  }
+  e2b_msg *m = malloc(sizeof *m + n + 1);
+  if (!m) return fail(d, "out of memory decoding a Connect message");
+  m->flags = d->flags;
+  m->kind = E2B_DATA_NONE;
+  m->len = n;
+  m->cap = n + 1;
+  if (n) memcpy(m->data, p, n);
+  m->data[n] = '\0';
+  link_msg(d, m);
   d->queued_bytes += n;
   if (d->flags & E2B_CONNECT_FLAG_END) d->ended = 1;
-  d->hdr_len = 0;
   return 0;
 }
 

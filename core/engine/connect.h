@@ -1,12 +1,15 @@
 /* Incremental decoder for Connect streaming envelopes:
  *   1 byte flags | 4 bytes big-endian payload length | payload
  * Bytes may arrive split anywhere; partial headers and payloads are carried to the next feed.
- * Complete messages are queued until taken. */
+ * Complete messages are queued until taken. With process_data set, envd's output messages
+ * ({"event":{"data":{"stdout":"<b64>"}}}, procdata.h) are decoded here instead: each becomes a
+ * queued run of its bytes; anything else queues as a message. */
 #ifndef E2B_CONNECT_H
 #define E2B_CONNECT_H
 #include <stddef.h>
 #include <stdint.h>
 #include "buf.h"
+#include "procdata.h"
 
 #define E2B_CONNECT_FLAG_COMPRESSED 0x01
 #define E2B_CONNECT_FLAG_END 0x02
@@ -15,8 +18,11 @@
 typedef struct e2b_msg {
   struct e2b_msg *next;
   unsigned flags;
+  int kind;   /* E2B_DATA_NONE: a message, data = its payload (NUL-terminated for convenience);
+               * else (process_data) the decoded output bytes of one data message of this kind */
   size_t len;
-  char data[]; /* len bytes, NUL-terminated for convenience */
+  size_t cap; /* bytes data[] can hold */
+  char data[];
 } e2b_msg;
 
 typedef struct e2b_connect_dec {
@@ -28,6 +34,8 @@ typedef struct e2b_connect_dec {
   e2b_msg *head, *tail; /* decoded, not yet taken */
   size_t queued;        /* number of queued messages */
   size_t queued_bytes;  /* payload bytes in the queue (what backpressure counts) */
+  size_t decoded;       /* envelopes completed so far (news: a run may grow without a new entry) */
+  int process_data;     /* decode envd process output messages in C (procdata.h) */
   int ended;            /* saw the end-of-stream envelope */
   int failed;           /* malformed input or out of memory; nothing more is decoded */
   char error[128];

@@ -139,13 +139,13 @@ static size_t on_write(char *p, size_t size, size_t n, void *ud) {
     }
     if (x->lines.queued == before) return len; /* only part of a line so far */
   } else {
-    size_t before = x->dec.queued;
+    size_t before = x->dec.decoded;
     if (e2b_connect_feed(&x->dec, p, len) < 0) {
       set_error(x, "malformed", 0, x->dec.error);
-      if (x->dec.queued != before) e2b_news(x);
+      if (x->dec.decoded != before) e2b_news(x);
       return 0;
     }
-    if (x->dec.queued == before) return len; /* only a partial message so far */
+    if (x->dec.decoded == before) return len; /* only a partial message so far */
   }
   e2b_news(x);
   return len;
@@ -332,6 +332,7 @@ e2b_request *e2b_request_new(e2b_client *c, const e2b_request_spec *s) {
   x->verbose = s->verbose;
   e2b_buf_init(&x->bytes);
   e2b_connect_init(&x->dec);
+  x->dec.process_data = s->mode == E2B_RESP_CONNECT && s->process_data;
   e2b_lines_init(&x->lines);
   snprintf(x->method, sizeof x->method, "%s", s->method);
   e2b_url_display(s->url, x->display, sizeof x->display);

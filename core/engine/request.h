@@ -33,6 +33,7 @@ typedef struct e2b_request_spec {
   size_t nparts;
   int has_multipart;
   e2b_resp_mode mode;
+  int process_data; /* E2B_RESP_CONNECT: decode envd process output in C (connect.h) */
   const char *response_file; /* with E2B_RESP_FILE */
   size_t max_buffered;
   long timeout_ms, connect_timeout_ms;

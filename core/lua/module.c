@@ -60,6 +60,48 @@ static int l_sha256(lua_State *L) {
   return 1;
 }
 
+/* table.concat without its copy: luaL_Buffer builds the whole text in a box and then copies it
+ * into the string (3x the size at the peak, with the pieces); lua_concat on 5.4 sizes the
+ * string first and copies each piece into it once (2x). Output kept for a result goes here. */
+static lua_Integer opt_index(lua_State *L, int idx, const char *name, lua_Integer dflt) {
+  if (lua_isnoneornil(L, idx)) return dflt;
+  if (lua_type(L, idx) != LUA_TNUMBER) le2b_argerror(L, name, "integer", idx);
+  lua_Number v = lua_tonumber(L, idx);
+  if (v != (lua_Number)(lua_Integer)v) luaL_error(L, "bad argument '%s' (integer expected)", name);
+  return (lua_Integer)v;
+}
+
+static void push_part(lua_State *L, lua_Integer k) {
+  lua_rawgeti(L, 1, k);
+  if (lua_type(L, -1) != LUA_TSTRING) luaL_error(L, "bad argument 'parts[%d]' (string expected)", (int)k);
+}
+
+/* join(parts [, i [, j]]): parts[i..j] (default 1..#parts) */
+static int l_join(lua_State *L) {
+  if (lua_type(L, 1) != LUA_TTABLE) le2b_argerror(L, "parts", "table", lua_isnone(L, 1) ? 0 : 1);
+  lua_Integer i = opt_index(L, 2, "i", 1);
+  lua_Integer j = opt_index(L, 3, "j", (lua_Integer)le2b_rawlen(L, 1));
+  if (i < 1 || j > 2147483647) luaL_error(L, "bad argument 'i' (1 <= i, j < 2^31 expected)");
+  if (j < i) { lua_pushliteral(L, ""); return 1; }
+  lua_Integer n = j - i + 1;
+  if (n <= 100000 && lua_checkstack(L, (int)n + 1)) {
+    for (lua_Integer k = i; k <= j; k++) push_part(L, k);
+    lua_concat(L, (int)n);
+    return 1;
+  }
+  /* huge arrays: in batches that fit the stack, then the batches' results */
+  int groups = 0;
+  for (lua_Integer k = i; k <= j; k += 4096) {
+    lua_Integer m = j - k + 1 < 4096 ? j - k + 1 : 4096;
+    luaL_checkstack(L, (int)m + 2, "e2b.core.join");
+    for (lua_Integer q = 0; q < m; q++) push_part(L, k + q);
+    lua_concat(L, (int)m);
+    if (++groups == 64) { lua_concat(L, 64); groups = 1; }
+  }
+  lua_concat(L, groups);
+  return 1;
+}
+
 static int l_now_ms(lua_State *L) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -77,7 +119,7 @@ static int l_sleep_ms(lua_State *L) {
 }
 
 static const luaL_Reg funcs[] = {{"b64encode", l_b64encode}, {"b64decode", l_b64decode},
-                                 {"sha256", l_sha256}, {"now_ms", l_now_ms},
+                                 {"sha256", l_sha256}, {"join", l_join}, {"now_ms", l_now_ms},
                                  {"sleep_ms", l_sleep_ms}, {NULL, NULL}};
 
 #if defined(__GNUC__)
@@ -105,5 +147,6 @@ int luaopen_e2b_core(lua_State *L) {
   le2b_open_request(L);
   le2b_open_client(L);
   le2b_open_fs(L);
+  le2b_open_hash(L);
   return 1;
 }

@@ -76,6 +76,14 @@ static int req_take(lua_State *L) {
     int i = 0;
     for (const e2b_msg *m = e2b_request_msgs(r->x); m; m = m->next) {
       lua_createtable(L, 0, 2);
+      if (m->kind != E2B_DATA_NONE) { /* "process": a run of decoded output */
+        lua_pushstring(L, e2b_procdata_kind_name(m->kind));
+        lua_setfield(L, -2, "kind");
+        lua_pushlstring(L, m->data, m->len);
+        lua_setfield(L, -2, "bytes");
+        lua_rawseti(L, -2, ++i);
+        continue;
+      }
       lua_pushinteger(L, (lua_Integer)m->flags);
       lua_setfield(L, -2, "flags");
       lua_pushlstring(L, m->data, m->len);

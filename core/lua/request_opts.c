@@ -155,9 +155,10 @@ static void parse(lua_State *L, int t, e2b_request_spec *s) {
   const char *mode = opt_string(L, t, "response", NULL, 0);
   if (!mode || strcmp(mode, "buffer") == 0) s->mode = E2B_RESP_BUFFER;
   else if (strcmp(mode, "connect") == 0) s->mode = E2B_RESP_CONNECT;
+  else if (strcmp(mode, "process") == 0) { s->mode = E2B_RESP_CONNECT; s->process_data = 1; }
   else if (strcmp(mode, "file") == 0) s->mode = E2B_RESP_FILE;
   else if (strcmp(mode, "lines") == 0) s->mode = E2B_RESP_LINES;
-  else luaL_error(L, "bad argument 'response' (\"buffer\", \"connect\", \"lines\" or \"file\" expected, got \"%s\")", mode);
+  else luaL_error(L, "bad argument 'response' (\"buffer\", \"connect\", \"process\", \"lines\" or \"file\" expected, got \"%s\")", mode);
   s->response_file = opt_string(L, t, "response_file", NULL, 0);
   if ((s->mode == E2B_RESP_FILE) != (s->response_file != NULL))
     luaL_error(L, s->response_file ? "bad argument 'response_file' (only with response = \"file\")"

@@ -34,6 +34,7 @@ test('createSnapshot keeps the files of that moment; the sandbox runs on with it
     assert.equal(info.endAt.getTime(), endBefore);
     assert.ok((await sbx.commands.list()).some((p) => p.pid === bg.pid), 'its processes run on');
 
+    await assert.rejects(Sandbox.create('other-team/snap-test', sdkOpts(emu)), /not found/i, "another team's namespace");
     for (const id of [snap.snapshotId, named.snapshotId]) {
       const from = await Sandbox.create(id, sdkOpts(emu, { timeoutMs: 60000 }));
       try {

@@ -69,12 +69,26 @@ connect.codec = {
   end,
 }
 
+--- The codec of envd's process streams (Start/Connect): as `connect.codec`, but the C core
+--- decodes output messages (`{"event":{"data":{"stdout"|"stderr"|"pty":"<b64>"}}}`) itself (core
+--- response mode "process"), so such a message arrives as `{ kind = "stdout", bytes = "<decoded>" }`
+--- (one per message); every other message is a decoded JSON table as usual.
+connect.process_codec = setmetatable({
+  mode = "process",
+  frame = function(m)
+    if m.kind then return "message", m end
+    return connect.codec.frame(m)
+  end,
+}, { __index = connect.codec })
+
 --- Start a server-streaming Connect call on transport `T` (`spec` as for T:stream).
+--- `process_data`: the call is a process stream (see `connect.process_codec`).
 ---@param T table
 ---@param spec table
+---@param process_data boolean?
 ---@return table stream  `:next()` → message, or nil, end_info; `:close()`
-function connect.stream(T, spec)
-  return T:stream(spec, connect.codec)
+function connect.stream(T, spec, process_data)
+  return T:stream(spec, process_data and connect.process_codec or connect.codec)
 end
 
 return connect

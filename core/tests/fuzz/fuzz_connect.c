@@ -2,11 +2,32 @@
  * sizes with takes in between, must agree with a one-shot reference parser of the whole input:
  * the same messages (flags, bytes) in order, failing exactly when the reference fails (and
  * keeping what came before), "partial" exactly when the input ends inside an envelope, and
- * queued/queued_bytes counting what is queued. */
+ * queued/queued_bytes counting what is queued. With process_data (chosen by the input), a
+ * message the reference sees as envd output (procdata.h, base64 that decodes) must come as a
+ * run of exactly its decoded bytes, and every other message unchanged. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "../../engine/connect.h"
+#include "../../engine/b64.h"
+
+/* What a queued entry must be for reference message r: 1 when it matches. */
+static int agrees(const e2b_msg *m, unsigned flags, const uint8_t *p, size_t len, int process_data) {
+  const char *b64;
+  size_t bn;
+  int kind = process_data && flags == 0 ? e2b_procdata_match((const char *)p, len, &b64, &bn) : 0;
+  if (kind) {
+    unsigned char *out = malloc(e2b_b64_decoded_max(bn));
+    size_t got;
+    const char *why;
+    int ok = e2b_b64_decode(b64, bn, out, &got, &why) == 0;
+    int same = ok && m->kind == kind && m->len == got && memcmp(m->data, out, got) == 0;
+    free(out);
+    if (ok) return same;
+  }
+  return m->kind == 0 && m->flags == flags && m->len == len && memcmp(m->data, p, len) == 0 &&
+         m->data[m->len] == '\0';
+}
 
 typedef struct { unsigned flags; size_t off, len; } ref_msg;
 
@@ -44,6 +65,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
   e2b_connect_dec d;
   e2b_connect_init(&d);
+  d.process_data = (rng & 0x8000) != 0; /* the first byte's high bit */
   size_t seen = 0, off = 0;
   int failed = 0;
   while (off < size && !failed) {
@@ -59,8 +81,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if ((rng & 0x300) != 0 && !failed) continue; /* take only now and then */
     for (e2b_msg *m = e2b_connect_take(&d), *next; m; m = next) {
       next = m->next;
-      if (seen >= nref || m->flags != ref[seen].flags || m->len != ref[seen].len ||
-          memcmp(m->data, data + ref[seen].off, m->len) != 0 || m->data[m->len] != '\0')
+      if (seen >= nref || !agrees(m, ref[seen].flags, data + ref[seen].off, ref[seen].len, d.process_data))
         abort();
       seen++;
       free(m);
@@ -69,8 +90,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   for (e2b_msg *m = e2b_connect_take(&d), *next; m; m = next) {
     next = m->next;
-    if (seen >= nref || m->flags != ref[seen].flags || m->len != ref[seen].len ||
-        memcmp(m->data, data + ref[seen].off, m->len) != 0)
+    if (seen >= nref || !agrees(m, ref[seen].flags, data + ref[seen].off, ref[seen].len, d.process_data))
       abort();
     seen++;
     free(m);

@@ -47,7 +47,11 @@ class TemplateStore {
   resolve(ref) {
     if (typeof ref !== 'string' || ref === '') return null;
     const { name } = splitRef(ref);
-    return this.templates.find((x) => x.templateID === name || x.alias === name) || null;
+    const t = this.templates.find((x) => x.templateID === name || x.alias === name) || null;
+    // "<other team>/<alias>" is not ours, even when the alias is.
+    const slash = ref.indexOf('/');
+    if (t && slash >= 0 && t.kind !== 'builtin' && ref.slice(0, slash) !== TEAM_SLUG) return null;
+    return t;
   }
 
   // What a sandbox created from `ref` starts with: { template, run } where run has templateID,
