@@ -1,7 +1,8 @@
 'use strict';
 // One process started through envd: fans its output out to the streams attached right now
-// (no history is kept, as in envd), produces exactly one `end` after the pipes closed and the
-// process was reaped, and stays findable by Connect for 30 s after that.
+// (no history is kept, as in envd; only what came before the first stream, Start's own, is held
+// for it), produces exactly one `end` after the pipes closed and the process was reaped, and
+// stays findable by Connect for 30 s after that.
 const { endEvent } = require('./exit-status');
 
 const PIPE_CHUNK = 32 * 1024;
@@ -13,13 +14,14 @@ class ProcessRecord {
   constructor(sbx, { child, config, tag, isPty, stdin }) {
     this.sbx = sbx;
     this.child = child;
-    this.pid = child.pid;
+    this.pid = child.pid; // null until the sandbox reported it: spawnRecord sets it
     this.config = config; // the ProcessConfig exactly as requested (List shows it)
     this.tag = tag;
     this.isPty = isPty;
     this.stdinOpen = Boolean(stdin && child.stdin);
     this.end = null; // the EndEvent once finished
     this.subscribers = new Set(); // pumps receiving ProcessEvent init objects
+    this.early = []; // [kind, buf, size] that came before the first attach; null after it
     this.lifetimeTimer = null;
 
     let openPipes = 0;
@@ -57,6 +59,11 @@ class ProcessRecord {
   get running() { return this.end === null; }
 
   broadcast(kind, buf, size) {
+    if (this.early) { // Start's stream is not attached yet: hold it, pausing past the cap
+      this.early.push([kind, buf, size]);
+      if (this.early.length >= MAX_QUEUED && !this.paused) { this.paused = true; for (const p of this.pipes) p.pause(); }
+      return;
+    }
     if (!this.subscribers.size) return; // nobody attached: output is discarded, like envd
     for (let off = 0; off < buf.length; off += size) {
       const value = { case: 'data', value: { output: { case: kind, value: buf.subarray(off, off + size) } } };
@@ -72,8 +79,20 @@ class ProcessRecord {
   }
 
   // Attach a stream: it gets start{pid} first, then live events, or start+end if already done.
+  // The first stream also gets the output held since the spawn.
   attach(pump) {
     pump.push({ case: 'start', value: { pid: this.pid } });
+    const early = this.early;
+    if (early) {
+      this.early = null;
+      this.subscribers.add(pump);
+      for (const [kind, buf, size] of early) this.broadcast(kind, buf, size);
+      this.subscribers.delete(pump);
+      if (this.paused) {
+        const resume = () => { this.paused = false; for (const p of this.pipes) p.resume(); };
+        if (pump.pending < MAX_QUEUED) resume(); else pump.whenEmpty(resume);
+      }
+    }
     if (this.end) { pump.push({ case: 'end', value: this.end }); pump.end(); return () => {}; }
     this.subscribers.add(pump);
     return () => {

@@ -60,10 +60,12 @@ async function spawnRecord(sbx, user, req, timeoutMs) {
   } catch (e) {
     throw new ConnectError(`error starting process '${cfg.cmd}': ${e.message}`, Code.InvalidArgument);
   }
-  await child.ready; // child.pid is the pid inside the sandbox from here on
   const config = { cmd: cfg.cmd, args: [...cfg.args], envs: { ...cfg.envs } };
   if (cfg.cwd !== undefined) config.cwd = cfg.cwd;
+  // The record takes the pipes at once: a process that exits before its pid is reported would
+  // otherwise have its unread output resumed into the void by Node's child_process (flushStdio).
   const record = new ProcessRecord(sbx, { child, config, tag: req.tag, isPty: Boolean(pty), stdin });
+  record.pid = await child.ready; // the pid inside the sandbox
   sbx.processes.set(record.pid, record);
   if (timeoutMs > 0) record.limitLifetime(timeoutMs);
   return record;
