@@ -17,6 +17,7 @@ local INTERNAL = {
   ["lua/e2b/options.lua"] = true, ["lua/e2b/signature.lua"] = true, ["lua/e2b/stream.lua"] = true,
   ["lua/e2b/transport.lua"] = true, ["lua/e2b/version.lua"] = true, ["lua/e2b/envd/"] = true,
   ["lua/e2b/git/"] = true,          -- git.lua's helpers
+  ["lua/e2b/template/files.lua"] = true,   -- Template's COPY files (select, hash, tar)
   ["lua/e2b/config.lua"] = "types", -- e2b.ConnectionOpts is public, the resolver is not
   ["lua/e2b/background.lua"] = true, -- stream delivery; its public face is e2b.poll()
 }

@@ -85,7 +85,8 @@ read -r p f < <(busted_counts "$logs/vg-busted")
 count "valgrind core_spec" "$p" "$f" "$rc"
 
 # The engine's libFuzzer harnesses (clang, ASan+UBSan), each for a bounded time from its seeds
-# (core/tests/fuzz/run.sh; about 75 s in all). Longer by hand: see core/README.md.
+# (core/tests/fuzz/run.sh: six harnesses, 11 s each, about 85 s with the build). Longer by hand:
+# see core/README.md.
 echo "== C engine fuzzing (core/tests/fuzz, libFuzzer)"
 timeout 300 bash core/tests/fuzz/run.sh 2>&1 | tee "$logs/fuzz"; rc=${PIPESTATUS[0]}
 count fuzz "$(grep -cE '^fuzz [a-z0-9_]+: ok' "$logs/fuzz")" "$(grep -cE '^fuzz [a-z0-9_]+: (FAILED|build failed)' "$logs/fuzz")" "$rc"

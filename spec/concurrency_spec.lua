@@ -62,9 +62,10 @@ describe("e2b.async end to end", function()
       assert.are.equal(table.concat(want_err), table.concat(seen[s].err))
       assert.are.equal(table.concat(want_out), results[s].stdout)
       assert.are.equal(0, results[s].exit_code)
-      -- one write per 250 ms: one callback each
-      assert.are.equal(5, #seen[s].out)
-      assert.are.equal(5, #seen[s].err)
+      -- one write per 250 ms: usually one callback each, but on a loaded machine the sandbox's
+      -- pipe can hold two writes when it is read, so only "at most one per write" is exact
+      assert.is_true(#seen[s].out >= 1 and #seen[s].out <= 5, #seen[s].out .. " stdout callbacks")
+      assert.is_true(#seen[s].err >= 1 and #seen[s].err <= 5, #seen[s].err .. " stderr callbacks")
     end
     collectgarbage()
     assert.are.equal(0, settle())

@@ -44,6 +44,28 @@ describe("e2b.core", function()
     assert.is_true(core.now_ms() >= a)
   end)
 
+  it("sha256_new hashes incrementally, files from disk in chunks, and equals the one-shot digest", function()
+    local big = ("0123456789abcdef"):rep(9000) .. "tail"      -- > one 64 KiB read
+    local path = os.tmpname()
+    local f = assert(io.open(path, "wb"))
+    f:write(big)
+    f:close()
+    local h = core.sha256_new()
+    assert.are.equal(h, h:update("pre"))
+    assert.is_true(h:update_file(path))
+    h:update("")
+    assert.are.equal(core.sha256("pre" .. big), h:digest())
+    assert.are.equal(core.sha256(""), h:digest())             -- digest starts over
+    os.remove(path)
+    local ok, err, errno = h:update_file(path)
+    assert.is_nil(ok)
+    assert.matches("No such file", err)
+    assert.is_number(errno)
+    assert.error_matches(function() h:update(nil) end, "bad argument 's' %(string expected, got nil%)")
+    assert.error_matches(function() h:update_file(7) end, "bad argument 'path' %(string expected, got number%)")
+    assert.error_matches(function() h.update({}, "x") end, "e2b.core.sha256 expected")
+  end)
+
   it("reads request options raw, so a value made by __index is never used after it is collected", function()
     local opts = setmetatable({ method = "GET" }, { __index = function(_, k)
       if k == "url" then return "http://127.0.0.1:9/" .. ("p"):rep(40) .. tostring(os.clock()) end

@@ -33,4 +33,5 @@ void le2b_define_type(lua_State *L, const char *name, const luaL_Reg *methods, l
 void le2b_open_request(lua_State *L);
 void le2b_open_client(lua_State *L);
 void le2b_open_fs(lua_State *L);
+void le2b_open_hash(lua_State *L);
 #endif

@@ -147,5 +147,6 @@ int luaopen_e2b_core(lua_State *L) {
   le2b_open_request(L);
   le2b_open_client(L);
   le2b_open_fs(L);
+  le2b_open_hash(L);
   return 1;
 }

@@ -16,6 +16,8 @@
 ---@field version string
 ---@field async e2b.async  tasks: calls inside `e2b.async.spawn(fn)` yield instead of blocking
 ---@field code_interpreter e2b.code_interpreter  `require("e2b.code_interpreter")`, loaded on first use
+---@field Template e2b.Template  templates: the builder and builds (`require("e2b.template")`, loaded on first use)
+---@field Webhook e2b.Webhook  webhooks (`require("e2b.webhook")`, loaded on first use)
 ---@field team e2b.team  team metrics (`require("e2b.team")`, loaded on first use)
 ---@field health fun(opts: e2b.ConnectionOpts?): boolean  true when the API is up, else raises (e2b.health.check)
 local e2b = {
@@ -41,7 +43,7 @@ end
 
 -- Optional parts load when first used (so require("e2b.safe") covers them too).
 -- A string names the module that is the field; a function makes the field.
-local lazy = { code_interpreter = "e2b.code_interpreter", team = "e2b.team",
+local lazy = { code_interpreter = "e2b.code_interpreter", team = "e2b.team", Webhook = "e2b.webhook", Template = "e2b.template",
   health = function() return require("e2b.health").check end }
 setmetatable(e2b, { __index = function(t, k)
   local how = lazy[k]

@@ -73,6 +73,13 @@ local proxy_mt = {
     if mt and mt.__close then pcall(mt.__close, real_of[p], e) end
   end,
   __len = function(p) return #real_of[p] end,
+  -- a callable module (e2b.Template(opts) makes a builder)
+  __call = function(p, ...)
+    local r = real_of[p]
+    local mt = getmetatable(r)
+    if not (mt and mt.__call) then return nil, errors.InvalidArgumentError:new(tostring(r) .. " is not callable") end
+    return wrap_fn(mt.__call)(r, ...)
+  end,
 }
 
 --- The safe view of `v`: functions return nil, err instead of raising; objects (tables with a

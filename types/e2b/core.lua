@@ -25,6 +25,16 @@ function core.b64decode(s) end
 ---@return string
 function core.sha256(s) end
 
+---An incremental SHA-256 (Template.copy hashes many files' paths, modes and contents as one
+---digest; files are read in chunks by the core, never whole into Lua).
+---@return e2b.core.Sha256
+function core.sha256_new() end
+
+---@class e2b.core.Sha256
+---@field update fun(self: e2b.core.Sha256, s: string): e2b.core.Sha256  add bytes
+---@field update_file fun(self: e2b.core.Sha256, path: string): true?, string?, integer?  add a file's bytes (nil, err, errno on failure)
+---@field digest fun(self: e2b.core.Sha256): string  the 32 raw bytes; the state starts over
+
 ---table.concat(parts, "", i, j) for strings, one copy less (peak 2x the text on 5.4, not 3x).
 ---@param parts string[]
 ---@param i integer?  default 1

@@ -9,7 +9,8 @@
 #define MODEL_MAX (256u * 1024u)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  static uint8_t model[MODEL_MAX];
+  static uint8_t store[2 * MODEL_MAX];
+  uint8_t *model = store; /* the model's unread bytes: model[0..mlen) */
   size_t mlen = 0;
   e2b_buf b;
   e2b_buf_init(&b);
@@ -21,26 +22,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     switch (op & 3) {
     case 0: case 1: { /* append k bytes (the input's, repeated as needed) */
       if (mlen + k > MODEL_MAX) k = MODEL_MAX - mlen;
-      uint8_t *tmp = malloc(k ? k : 1);
-      for (size_t j = 0; j < k;) { /* the rest of the input, repeated */
-        size_t m = size > i ? size - i : 1, c = k - j < m ? k - j : m;
-        if (size > i) memcpy(tmp + j, data + i, c); else memset(tmp + j, 0x5a, c);
-        j += c;
-      }
+      if (model + mlen + k > store + sizeof store) { memmove(store, model, mlen); model = store; }
+      static uint8_t tmp[MODEL_MAX];
+      /* the rest of the input, repeated (doubling copies) */
+      size_t j = size > i ? (size - i < k ? size - i : k) : (k ? 1 : 0);
+      if (size > i) memcpy(tmp, data + i, j); else if (k) tmp[0] = 0x5a;
+      for (; j < k; j *= 2) memcpy(tmp + j, tmp, j < k - j ? j : k - j);
       if (e2b_buf_append(&b, tmp, k) != 0) abort();
       memcpy(model + mlen, tmp, k);
       mlen += k;
-      free(tmp);
       break;
     }
     case 2: /* consume k (more than there is empties it) */
       e2b_buf_consume(&b, k);
-      if (k >= mlen) mlen = 0;
-      else { memmove(model, model + k, mlen - k); mlen -= k; }
+      if (k >= mlen) { model = store; mlen = 0; }
+      else { model += k; mlen -= k; }
       break;
     case 3:
       e2b_buf_reset(&b);
       if (b.cap > 64 * 1024) abort();
+      model = store;
       mlen = 0;
       break;
     }

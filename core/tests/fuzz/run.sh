@@ -3,15 +3,15 @@
 # for a bounded time from its seed corpus (core/tests/fuzz/corpus/<name>/, read only; new
 # inputs go to a temporary directory). Any crash, sanitizer report or property failure (abort)
 # fails. Prints one line per harness with its execution count.
-#   core/tests/fuzz/run.sh                 # 12 s each (what scripts/test.sh runs)
+#   core/tests/fuzz/run.sh                 # 11 s each (what scripts/test.sh runs)
 #   FUZZ_SECONDS=600 core/tests/fuzz/run.sh connect redact   # longer, chosen harnesses
 set -uo pipefail
 cd "$(dirname "$0")/../../.."
 root=$(pwd)
-secs=${FUZZ_SECONDS:-12}
+secs=${FUZZ_SECONDS:-11}
 out=$root/build-fuzz
 mkdir -p "$out"
-all=(connect lines b64 buf redact)
+all=(connect lines b64 buf redact procdata)
 names=("$@")
 ((${#names[@]})) || names=("${all[@]}")
 # every engine file but the two that need libcurl (the harnesses test the pure parts)
