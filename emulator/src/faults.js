@@ -1,8 +1,11 @@
 'use strict';
 // Fault injection for reliability tests, set through the control endpoint (README "Faults").
-// A rule: { id, mode: "delay"|"drop"|"status"|"malformed", surface?: "api"|"envd",
+// A rule: { id, mode: "delay"|"drop"|"status"|"malformed"|"silent", surface?: "api"|"envd",
 //           sandboxId?, match? (path prefix), ms?, after_bytes?, status?, retry_after?, count? }
-const MODES = ['delay', 'drop', 'status', 'malformed'];
+// "silent": after `after_bytes` body bytes the response sends nothing more — no data, no
+// keepalive, no end — while the connection stays open (a server that hangs mid-stream).
+// `retry_after` is seconds (an integer) or a string sent verbatim (an HTTP date).
+const MODES = ['delay', 'drop', 'status', 'malformed', 'silent'];
 
 // Connect code a proxy status maps to (Appendix A), for envd RPC paths.
 const CONNECT_CODE = { 400: 'invalid_argument', 401: 'unauthenticated', 403: 'permission_denied',
@@ -22,7 +25,9 @@ function check(spec) {
   if (!MODES.includes(spec.mode)) throw new FaultError(`'mode' must be one of ${MODES.join(', ')}`);
   if (spec.surface !== undefined && spec.surface !== 'api' && spec.surface !== 'envd') throw new FaultError("'surface' must be 'api' or 'envd'");
   for (const k of ['sandboxId', 'match']) if (spec[k] !== undefined && typeof spec[k] !== 'string') throw new FaultError(`'${k}' must be a string`);
-  for (const k of ['ms', 'after_bytes', 'retry_after', 'count']) {
+  const dateLike = typeof spec.retry_after === 'string';
+  if (dateLike && (spec.retry_after === '' || /[\r\n]/.test(spec.retry_after))) throw new FaultError("'retry_after' string must be one header line");
+  for (const k of ['ms', 'after_bytes', 'count', ...(dateLike ? [] : ['retry_after'])]) {
     if (spec[k] !== undefined && (!Number.isInteger(spec[k]) || spec[k] < 0)) throw new FaultError(`'${k}' must be a non-negative integer`);
   }
   if (spec.mode === 'delay' && spec.ms === undefined) throw new FaultError("mode 'delay' needs 'ms'");
@@ -74,6 +79,10 @@ class Faults {
       case 'drop':
         if (!rule.after_bytes) { req.socket.destroy(); return true; }
         limitBody(res, rule.after_bytes, () => res.socket && res.socket.destroySoon());
+        return false;
+      case 'silent':
+        // headers go out (the stream has started), then nothing: writes and the end are swallowed
+        limitBody(res, rule.after_bytes || 0, () => { try { res.flushHeaders(); } catch { /* gone */ } return false; });
         return false;
       case 'malformed':
         limitBody(res, rule.after_bytes || 0, (write) => { write(MALFORMED_ENVELOPE); return true; });

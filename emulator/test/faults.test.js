@@ -124,3 +124,46 @@ test('malformed: a Connect envelope no client may accept', { timeout: 10000 }, a
   const fine = await sbx.commands.run('echo hi');
   assert.equal(fine.stdout, 'hi\n', 'rules with count are used up');
 });
+
+test('silent: headers and the first bytes, then nothing — not even a keepalive — until the client gives up', { timeout: 15000 }, async () => {
+  assert.equal((await fault({ mode: 'silent', retry_after: 3 })).status, 201, 'retry_after may be a string only');
+  await fetch(`${emu.controlUrl}/faults`, { method: 'DELETE' });
+  assert.equal((await fault({ mode: 'status', status: 503, retry_after: 'a\r\nb: c' })).status, 400);
+  const date = new Date(Date.now() + 60000).toUTCString();
+  await fault({ mode: 'status', status: 503, retry_after: date, surface: 'api', count: 1 });
+  const busy = await api(emu, 'GET', '/v2/sandboxes');
+  assert.equal(busy.status, 503);
+  assert.equal(busy.headers.get('retry-after'), date, 'an HTTP date goes out verbatim');
+
+  // The start event is ~60 bytes: let it through, then silence while the command goes on printing.
+  await fault({ mode: 'silent', surface: 'envd', match: '/process.Process/Start', after_bytes: 30, count: 1 });
+  const ac = new AbortController();
+  const r = await fetch(`${emu.sandboxUrl}/process.Process/Start`, {
+    method: 'POST', signal: ac.signal,
+    headers: {
+      'Content-Type': 'application/connect+json', 'Connect-Protocol-Version': '1',
+      'E2b-Sandbox-Id': sbx.sandboxId, 'E2b-Sandbox-Port': '49983', 'X-Access-Token': sbx.envdAccessToken,
+      'Keepalive-Ping-Interval': '1', // envd would ping every second: the fault swallows those too
+    },
+    body: envelope({ process: { cmd: '/bin/bash', args: ['-c', 'for i in $(seq 1 30); do echo line$i; sleep 0.1; done'] } }),
+  });
+  assert.equal(r.status, 200, 'the headers came');
+  const reader = r.body.getReader();
+  let got = 0;
+  const t0 = Date.now();
+  const timer = setTimeout(() => ac.abort(), 3500);
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      got += value.length;
+    }
+    assert.fail('a silent stream never ends by itself');
+  } catch (e) {
+    assert.equal(e.name, 'AbortError', String(e));
+  } finally { clearTimeout(timer); }
+  assert.ok(Date.now() - t0 >= 3000, 'silent until the client gave up');
+  assert.equal(got, 30, 'exactly after_bytes arrived, nothing after (no output, no keepalive, no end)');
+  const fine = await sbx.commands.run('echo hi');
+  assert.equal(fine.stdout, 'hi\n', 'the next stream is served normally');
+});

@@ -65,6 +65,7 @@ function api.error_for(res)
   if not message or message == "" then
     message = (res.body ~= nil and res.body ~= "") and res.body or "HTTP error"
   end
+  if status == 503 then return errors.ServiceBusyError:new(status .. ": " .. message, fields) end
   return errors.SandboxError:new(status .. ": " .. message, fields)
 end
 

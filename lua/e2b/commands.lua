@@ -351,6 +351,7 @@ local function start_event(msg)
 end
 
 local function open_error(err)
+  if errors.is(err, errors.ServiceBusyError) then return err end   -- a 503: busy, not gone
   if errors.is(err) and err.code == "unavailable" and not err.paused then
     return errors.SandboxNotFoundError:new("Sandbox is probably not running anymore", { code = "unavailable" })
   end

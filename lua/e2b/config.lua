@@ -121,7 +121,9 @@ end
 -- A proxy URL's userinfo ("user:pass@") is a credential like the API key: register it, the
 -- password alone, and the password percent-decoded (the form a shell variable would print).
 local function hide_proxy_credentials(proxy)
-  local info = proxy and proxy:match("^%a[%w+.-]*://([^/@]*)@")
+  local authority = proxy and proxy:match("^%a[%w+.-]*://([^/?#]*)")
+  local info = authority and authority:match("^(.*)@")   -- greedy: up to the last '@'
+
   if not info then return end
   errors.add_secret(info)
   local password = info:match(":(.*)$")

@@ -64,15 +64,15 @@ function Client.__tostring(self)
   return "e2b.EnvdClient(sandbox=" .. self.sandbox_id .. ")"
 end
 
---- Make the envd client of one sandbox. Registers the access token as a secret.
+--- Make the envd client of one sandbox. Registers the access token as a secret for as long as
+--- the client lives (errors.release(client) when the sandbox is killed).
 ---@param cfg e2b.Config
 --- `info.state` (optional) returns the sandbox's state from the API ("running" | "paused"); it is
 --- asked only after envd answered "sandbox not reachable", to say so when the sandbox is paused.
 ---@param info { sandbox_id: string, access_token: string?, envd_version: string?, domain: string?, state: (fun(): string?)? }
 ---@return e2b.EnvdClient
 function envd.new(cfg, info)
-  errors.add_secret(info.access_token)
-  return setmetatable({
+  local client = setmetatable({
     cfg = cfg,
     state = info.state,
     sandbox_id = info.sandbox_id,
@@ -80,9 +80,18 @@ function envd.new(cfg, info)
     envd_version = info.envd_version or "0.6.13",
     base_url = config.envd_url(cfg, info.sandbox_id, info.domain),
   }, Client)
+  errors.add_secret(info.access_token, client)
+  return client
 end
 
 envd.DEFAULT_USER = "user"  -- only sent explicitly for envd < 0.4.0
+
+--- Seconds between envd's keepalives on a stream (our Keepalive-Ping-Interval header), and how
+--- many of them may be missed before a stream that sends nothing at all — no data, no keepalive —
+--- fails with TimeoutError kind "stalled" (the output so far is kept on the error). Internal:
+--- specs shorten the interval so a silent stream is detected in seconds.
+envd.KEEPALIVE_INTERVAL = 50
+envd.SILENT_PINGS = 3
 
 --- The user to name on the wire: the given one, or "user" for old envd, or nil (envd's default).
 ---@param user string?
@@ -250,12 +259,14 @@ function Client:stream(method, msg, o)
   local timeout = o.timeout
   if timeout == nil then timeout = 60 end
   local h = connect.headers(self:headers(o.user), { streaming = true, timeout = timeout })
-  h["Keepalive-Ping-Interval"] = "50"   -- envd's keepalives: an idle stream is not a dead one
+  -- envd's keepalives: an idle stream is not a dead one, but a silent one is
+  local interval = envd.KEEPALIVE_INTERVAL
+  h["Keepalive-Ping-Interval"] = ("%d"):format(interval)
   local ok, raw = pcall(function()
     return connect.stream(self:transport(), { method = "POST", url = self.base_url .. "/" .. method,
       headers = h, body = connect.envelope(json.encode(msg)),
       timeout = o.request_timeout or self.cfg.request_timeout,   -- until the first message
-      stream_timeout = timeout }, o.process_data)
+      stream_timeout = timeout, idle_timeout = interval * envd.SILENT_PINGS }, o.process_data)
   end)
   if not ok then error(self:rpc_failure(raw), 0) end
   return setmetatable({ raw = raw, client = self, errors = o.errors }, Stream)

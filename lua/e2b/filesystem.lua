@@ -101,9 +101,20 @@ function Filesystem:read(path, opts)
   local spec = { method = "GET", path = files_query(self, path, o.user), timeout = o.request_timeout }
   if o.on_progress and format ~= "stream" then spec.on_progress = o.on_progress end
   if o.to_file then
-    spec.response_file = o.to_file
-    self._envd:http(spec, HTTP_ERRORS)
-    return o.to_file
+    -- download beside the target and rename on success: a failure leaves the old file intact
+    local part = ("%s.e2b-part-%d-%d"):format(o.to_file, math.floor(os.time()), math.random(1, 2 ^ 30))
+    local probe, why_not = io.open(part, "wb")
+    if not probe then READ:fail("option 'to_file' cannot be written: " .. tostring(why_not)) end
+    probe:close()
+    spec.response_file = part
+    local ok, err = pcall(self._envd.http, self._envd, spec, HTTP_ERRORS)
+    if ok then
+      local renamed, why = os.rename(part, o.to_file)
+      if renamed then return o.to_file end
+      err = errors.SandboxError:new("files:read: cannot move the download into 'to_file': " .. tostring(why))
+    end
+    os.remove(part)
+    error(err, 0)
   end
   if format == "stream" then
     local next_chunk, reader = self._envd:open(spec, HTTP_ERRORS)

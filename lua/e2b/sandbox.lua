@@ -207,7 +207,6 @@ function Sandbox.create(opts)
   if type(data.sandboxID) ~= "string" then
     errors.SandboxError:raise("Unexpected response from the API for create: no sandboxID")
   end
-  errors.add_secret(nonempty(data.envdAccessToken))
   if version.compare(data.envdVersion or "0", "0.1.0") < 0 then
     pcall(api.kill, cfg, data.sandboxID)
     errors.TemplateError:raise("You need to update the template to use the new SDK.")
@@ -239,7 +238,6 @@ function Sandbox.connect(self_or_id, opts)
     local o, cfg = config.call(CONNECT, opts, self_or_id._cfg)   -- request_timeout: this call only
     if cfg.debug then return self_or_id end
     local data = api.connect(cfg, self_or_id.sandbox_id, whole_seconds(o.timeout or Sandbox.DEFAULT_TIMEOUT))
-    errors.add_secret(nonempty(data.envdAccessToken))
     data.sandboxID = self_or_id.sandbox_id
     if data.envdAccessToken == nil then data.envdAccessToken = self_or_id._envd.access_token end
     if data.domain == nil then data.domain = self_or_id.sandbox_domain end
@@ -250,7 +248,6 @@ function Sandbox.connect(self_or_id, opts)
   local o, cfg = config.call(CONNECT, opts)
   if cfg.debug then return new(cfg, { sandboxID = sandbox_id, envdVersion = "99.99.99" }) end
   local data = api.connect(cfg, sandbox_id, whole_seconds(o.timeout or Sandbox.DEFAULT_TIMEOUT))
-  errors.add_secret(nonempty(data.envdAccessToken))
   if type(data.sandboxID) ~= "string" then data.sandboxID = sandbox_id end
   return new(cfg, data)
 end
@@ -275,7 +272,10 @@ local KILL = config.declare("Sandbox.kill")
 function Sandbox.kill(self_or_id, opts)
   local id, cfg = target(KILL, self_or_id, opts)
   if cfg.debug then return true end
-  return api.kill(cfg, id)
+  local killed = api.kill(cfg, id)
+  -- the sandbox is gone (now or before): its token guards nothing, stop redacting it
+  if is_sandbox(self_or_id) then errors.release(self_or_id._envd) end
+  return killed
 end
 
 local function iso(v)

@@ -136,12 +136,13 @@ end
 
 local SPEC_KEYS = { method = true, url = true, headers = true, body = true, body_file = true,
   multipart = true, response_file = true, timeout = true, stream_timeout = true,
-  on_progress = true, max_buffered = true }
+  on_progress = true, max_buffered = true, idle_timeout = true }
 
 local function bad(msg) errors.InvalidArgumentError:raise(msg) end
 
 local function display_url(url)
-  return (url:gsub("[?#].*$", ""):gsub("^(%a[%w+.-]*://)[^/@]*@", "%1"))
+  -- userinfo ends at the authority's last '@': a raw '@' in a password must not show its tail
+  return (url:gsub("[?#].*$", ""):gsub("^(%a[%w+.-]*://)[^/?#]*@", "%1"))
 end
 
 local function seconds(v, name, dflt)
@@ -365,16 +366,19 @@ Stream.__index = Stream
 
 --- Start a server stream whose messages `codec` interprets (see e2b.connect: connect.codec).
 --- `spec.timeout` (default: request timeout) bounds the wait for the headers and the first
---- message; `spec.stream_timeout` (default 0 = none) the whole stream.
+--- message; `spec.stream_timeout` (default 0 = none) the whole stream; `spec.idle_timeout`
+--- (default 0 = none) the silence between two messages once the stream has started (a server
+--- that pings keeps it alive; one that sends nothing at all fails with kind "stalled").
 ---@param spec table
 ---@param codec e2b.transport.Codec
 function T:stream(spec, codec)
   if type(codec) ~= "table" or type(codec.mode) ~= "string" then bad("bad argument 'codec' (table expected)") end
   local timeout = seconds(spec and spec.timeout, "timeout", self.request_timeout)
   local total = seconds(spec and spec.stream_timeout, "stream_timeout", 0)
+  local idle = seconds(spec and spec.idle_timeout, "idle_timeout", 0)
   local req = self:_start(spec, codec.mode, total * 1000)
   local s = setmetatable({ t = self, req = req, spec = spec, codec = codec, queue = {}, qi = 1, qn = 0,
-                           timeout = timeout, started = false }, Stream)
+                           timeout = timeout, started = false, idle = idle > 0 and idle or nil }, Stream)
   s.deadline = timeout > 0 and core.now_ms() + timeout * 1000 or nil
   return s
 end
@@ -437,6 +441,7 @@ function Stream:next()
     end
     local got = req:take()
     if type(got) == "table" then
+      if self.idle then self.heard = core.now_ms() end
       for _, msg in ipairs(got) do
         self.qn = self.qn + 1
         self.queue[self.qn] = msg
@@ -455,8 +460,15 @@ function Stream:next()
         fail(req, self.spec)
       end
       local deadline = not self.started and self.deadline or nil
+      local silent_at = self.idle and self.started and (self.heard or core.now_ms()) + self.idle * 1000 or nil
+      if silent_at and (not deadline or silent_at < deadline) then deadline = silent_at end
       if not self.t:wait(req, deadline) then
         self.finished = true
+        if silent_at and deadline == silent_at then
+          req:close()
+          errors.TimeoutError:raise(string.format("%s %s: the stream went silent (no data and no keepalive for %g s)",
+            self.spec.method, display_url(self.spec.url), self.idle), { kind = "stalled" })
+        end
         timeout_error(req, self.spec, "no first message", self.timeout)
       end
     end

@@ -60,7 +60,7 @@ end
 
 local SPEC_KEYS = { method = true, url = true, headers = true, body = true, body_file = true,
   multipart = true, response_file = true, timeout = true, stream_timeout = true,
-  on_progress = true, max_buffered = true }
+  on_progress = true, max_buffered = true, idle_timeout = true }
 
 function Fake:_dispatch(spec)
   for k in pairs(spec) do

@@ -105,7 +105,10 @@ local function headers(self, with_access_token)
     ["E2b-Sandbox-Port"] = tostring(ci.JUPYTER_PORT),
   }
   if self.traffic_access_token then
-    errors.add_secret(self.traffic_access_token)
+    if self._traffic_owner ~= self._envd then   -- once per envd client: it lives as long
+      errors.add_secret(self.traffic_access_token, self._envd)
+      self._traffic_owner = self._envd
+    end
     h["E2B-Traffic-Access-Token"] = self.traffic_access_token
   end
   local token = self._envd and self._envd.access_token

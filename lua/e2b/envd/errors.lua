@@ -58,6 +58,8 @@ function M.rpc_error(code, message, status, overrides)
   message = message or ""
   local fields = { code = code, status = status }
   if overrides and overrides[code] then return overrides[code]:new(message, fields) end
+  -- envd (not the proxy, whose dead-sandbox answer is a 502) refusing work for now
+  if status == 503 then return errors.ServiceBusyError:new("503: " .. message .. ": envd is busy, try again shortly", fields) end
   local f = RPC[code]
   if f then
     local class, msg = f(message)
@@ -72,6 +74,7 @@ local HTTP = {
   [404] = function(m) return errors.NotFoundError, m end,
   [429] = function(m) return errors.RateLimitError, m .. ": The requests are being rate limited." end,
   [502] = function(m) return errors.TimeoutError, m .. SANDBOX_TIMEOUT_HINT end,
+  [503] = function(m) return errors.ServiceBusyError, "503: " .. m end,
   [507] = function(m) return errors.NotEnoughSpaceError, m end,
 }
 
