@@ -143,6 +143,18 @@ describe("bad input (unit)", function()
         for _, v in ipairs({ NAN, INF, -INF, -1 }) do refused(c[1] .. " = " .. tostring(v), c[2], c[3], v) end
       end)
     end
+
+    -- durations whose milliseconds do not fit libcurl's 32-bit timeouts: refused naming the
+    -- caller's option (they used to reach the core and fail naming its internal 'timeout_ms')
+    for i = 1, 4 do
+      local c = SECONDS[i]
+      it(c[1] .. " above options.MAX_SECONDS", function()
+        for _, v in ipairs({ 3e9, 2 ^ 31, require("e2b.options").MAX_SECONDS + 1 }) do
+          local err = refused(c[1] .. " = " .. tostring(v), c[2], c[3], v)
+          assert.is_nil(err.message:find("timeout_ms", 1, true))
+        end
+      end)
+    end
   end)
 
   describe("shapes", function()

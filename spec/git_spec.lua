@@ -4,6 +4,7 @@
 local e2b = require("e2b")
 local errors = require("e2b.errors")
 local e2e = require("spec.support.e2e")
+local async = require("e2b.async")
 
 -- Serves every bare repository under ROOT over smart HTTP; only USER:PASSWORD gets in.
 -- Writes its port to PORT_FILE once it listens on 127.0.0.1.
@@ -66,6 +67,36 @@ class Git(BaseHTTPRequestHandler):
     do_GET = do_POST = serve
 
 server = ThreadingHTTPServer(("127.0.0.1", 0), Git)
+with open(PORT_FILE + ".tmp", "w") as f:
+    f.write(str(server.server_address[1]))
+os.rename(PORT_FILE + ".tmp", PORT_FILE)
+server.serve_forever()
+]]
+
+-- Asks for Basic auth, then never answers an authenticated request: a clone that hangs
+-- after git got the credentials. Touches HIT_FILE when the credentials arrived.
+local SLOW_SERVER = [[
+import os, sys, time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+PORT_FILE, HIT_FILE = sys.argv[1:3]
+
+class Slow(BaseHTTPRequestHandler):
+    def log_message(self, *a):
+        pass
+
+    def do_GET(self):
+        if not self.headers.get("Authorization"):
+            self.send_response(401)
+            self.send_header("WWW-Authenticate", 'Basic realm="git"')
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        open(HIT_FILE, "w").close()
+        time.sleep(60)
+
+ThreadingHTTPServer.daemon_threads = True
+server = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
 with open(PORT_FILE + ".tmp", "w") as f:
     f.write(str(server.server_address[1]))
 os.rename(PORT_FILE + ".tmp", PORT_FILE)
@@ -356,6 +387,58 @@ describe("sbx.git against a sandbox", function()
       assert.equal(base .. "/private.git", git:remote_get(dest, "origin", T()))
     end)
 
+    it("never shows the password in argv, envs or files while a clone hangs and after it timed out",
+      function()
+      sbx.files:write("/tmp/git_slow.py", SLOW_SERVER)
+      sh("rm -f /tmp/git_slow.port /tmp/git_slow.hit")
+      local slow = sbx.commands:run("exec python3 /tmp/git_slow.py /tmp/git_slow.port /tmp/git_slow.hit",
+        { background = true, timeout = 0 })
+      finally(function() pcall(slow.kill, slow) end)
+      local port = sh("for i in $(seq 100); do [ -s /tmp/git_slow.port ] && break; sleep 0.1; done; "
+        .. "cat /tmp/git_slow.port")
+      assert.matches("^%d+$", port)
+      local dest = HOME .. "/hanging"
+      local clone = async.spawn(function()
+        return git:clone("http://127.0.0.1:" .. port .. "/r.git",
+          { path = dest, username = USER, password = PASSWORD, timeout = 8 })
+      end)
+      local probe = async.spawn(function()
+        -- once the server holds the authenticated request, git has the password in hand
+        for _ = 1, 60 do
+          if sbx.commands:run("[ -e /tmp/git_slow.hit ] && echo y || true").stdout == "y\n" then break end
+          async.sleep(0.1)
+        end
+        local seen = {}
+        for _, p in ipairs(sbx.commands:list()) do
+          seen[#seen + 1] = p.cmd .. " " .. table.concat(p.args or {}, " ")
+          for k, v in pairs(p.envs or {}) do seen[#seen + 1] = k .. "=" .. v end
+        end
+        seen[#seen + 1] = sbx.commands:run("ps -eo args").stdout
+        return table.concat(seen, "\n"), sbx.commands:run("[ -e /tmp/git_slow.hit ] && echo y || true").stdout
+      end)
+      local r = async.gather({ clone, probe }, 30)
+      assert.is_true(r[2].ok, tostring(r[2].error))
+      assert.equal("y\n", r[2][2], "the clone never reached the authenticated request")
+      -- (the test's own server gets the password as an argument; it is no git process)
+      local lines = {}
+      for line in r[2][1]:gmatch("[^\n]+") do
+        if not line:find("git_server.py", 1, true) then lines[#lines + 1] = line end
+      end
+      local listed = table.concat(lines, "\n")
+      assert.matches("git", listed, 1, true)
+      for _, part in ipairs({ "s3cr", "s3cr%3At" }) do
+        assert.is_nil(listed:find(part, 1, true), "password visible in the process list")
+      end
+      assert.is_false(r[1].ok, "the clone should have timed out")
+      local e = r[1].error
+      assert.is_true(errors.is(e, errors.TimeoutError), "expected TimeoutError, got " .. tostring(e))
+      assert.is_nil(tostring(e):find("s3cr", 1, true))
+      assert.is_nil(tostring(e.stderr or ""):find("s3cr", 1, true))
+      -- whatever the timed-out clone left behind holds no credential
+      assert.equal("", sh("grep -rlF 's3cr' " .. dest .. " 2>/dev/null || true"))
+      assert.equal("", sh("grep -rlF 's3cr%3At' " .. dest .. " 2>/dev/null || true"))
+    end)
+
     it("keeps the credentials in the URL only with dangerously_store_credentials", function()
       local dest = HOME .. "/stored"
       git:clone(base .. "/private.git", T({ path = dest, username = USER, password = PASSWORD,
@@ -371,6 +454,7 @@ describe("sbx.git against a sandbox", function()
       git:clone(base .. "/private.git", T({ path = dest }))
       assert.equal("classified\n", sbx.files:read(dest .. "/secret.txt"))
       assert.equal("store", git:get_config("credential.helper", T()))
+      assert.is_nil(git:get_config("credential.helper", T({ scope = "local", path = dest })))
     end)
   end)
 end)

@@ -13,7 +13,23 @@ local parse = require("e2b.git.parse")
 local function fake(answers)
   local f = { calls = {}, answers = answers or {} }
   function f:run(cmd, opts)
-    self.calls[#self.calls + 1] = { cmd = cmd, opts = opts }
+    local call = { cmd = cmd, opts = opts }
+    self.calls[#self.calls + 1] = call
+    if opts.background then   -- a handle: stdin is recorded, wait() gives the answer
+      call.stdin = ""
+      local h = {}
+      function h.send_stdin(_, data) assert(not call.closed); call.stdin = call.stdin .. data end
+      function h.close_stdin() call.closed = true end
+      function h.kill() call.killed = true end
+      function h.wait()
+        assert(call.closed, "stdin must be closed before waiting")
+        return f:answer(cmd, opts)
+      end
+      return h
+    end
+    return self:answer(cmd, opts)
+  end
+  function f:answer(cmd, opts)
     local a = table.remove(self.answers, 1)
     if type(a) == "function" then a = a(cmd, opts) end
     a = a or {}
@@ -429,28 +445,54 @@ describe("git clone", function()
     raises(errors.InvalidArgumentError, git.clone, git, "")
   end)
 
-  it("uses credentials once and strips them from origin afterwards", function()
+  -- the prefix every credentialed git command has: secrets come from stdin, never argv
+  local AUTH = "IFS= read -r E2B_GIT_USER && IFS= read -r E2B_GIT_PASS && "
+  local HELPER = " -c credential.helper= -c " .. shell.quote(require("e2b.git.auth").HELPER)
+
+  it("sends credentials over stdin, never in the command or its envs", function()
     local git, f = new()
     git:clone("https://h/o/repo.git", { username = "bot", password = "s3cret/tok" })
-    assert.same({ "git clone https://bot:s3cret%2Ftok@h/o/repo.git repo",
-      "git -C repo remote set-url origin https://h/o/repo.git" }, f:cmds())
+    assert.same({ AUTH .. "export E2B_GIT_USER E2B_GIT_PASS && git" .. HELPER
+      .. " clone https://h/o/repo.git repo" }, f:cmds())
+    assert.equal("bot\ns3cret/tok\n", f.calls[1].stdin)
+    assert.is_true(f.calls[1].opts.stdin)
+    assert.same({ GIT_TERMINAL_PROMPT = "0" }, f.calls[1].opts.envs)
+    assert.is_nil(f.calls[1].cmd:find("s3cret", 1, true))
     assert.equal("***", errors.redact("s3cret/tok"))
     assert.equal("***", errors.redact("s3cret%2Ftok"))
   end)
 
-  it("keeps credentials only when asked to", function()
+  it("keeps credentials in the URL only when asked to, written by shell builtins", function()
     local git, f = new()
     git:clone("https://h/o/repo.git", { path = "/w", username = "bot", password = "pw-1234",
       dangerously_store_credentials = true })
-    assert.same({ "git clone https://bot:pw-1234@h/o/repo.git /w" }, f:cmds())
+    assert.equal(1, #f.calls)
+    assert.is_nil(f.calls[1].cmd:find("pw-1234", 1, true))
+    assert.matches("IFS= read -r E2B_GIT_URL", f.calls[1].cmd, 1, true)
+    assert.equal("bot\npw-1234\nhttps://bot:pw-1234@h/o/repo.git\n", f.calls[1].stdin)
   end)
 
-  it("strips credentials the caller wrote into the URL", function()
+  it("takes credentials the caller wrote into the URL out of argv", function()
     local git, f = new()
-    git:clone("https://bot:inline-tok@h/o/repo", { path = "/w" })
-    assert.same({ "git clone https://bot:inline-tok@h/o/repo /w",
-      "git -C /w remote set-url origin https://h/o/repo" }, f:cmds())
-    assert.equal("***", errors.redact("inline-tok"))
+    git:clone("https://bot:inline%40tok@h/o/repo", { path = "/w" })
+    assert.same({ AUTH .. "export E2B_GIT_USER E2B_GIT_PASS && git" .. HELPER
+      .. " clone https://h/o/repo /w" }, f:cmds())
+    assert.equal("bot\ninline@tok\n", f.calls[1].stdin)
+    assert.equal("***", errors.redact("inline%40tok"))
+  end)
+
+  it("refuses line breaks in credentials", function()
+    local git, f = new()
+    raises(errors.InvalidArgumentError, git.clone, git, "https://h/o/r.git",
+      { username = "bot", password = "a\nb" })
+    assert.equal(0, #f.calls)
+  end)
+
+  it("kills the git process when the wait fails (a timeout)", function()
+    local git, f = new({ function() errors.TimeoutError:raise("request timed out") end })
+    raises(errors.TimeoutError, git.clone, git, "https://h/o/r.git",
+      { path = "/w", username = "bot", password = "pw-tmo" })
+    assert.is_true(f.calls[1].killed)
   end)
 
   it("rejects unusable credential combinations before running", function()
@@ -484,11 +526,12 @@ describe("git clone", function()
     assert.same({ "git clone https://h/o/r.git" }, f:cmds())
   end)
 
-  it("does not strip anything when the clone failed", function()
+  it("runs nothing after a failed clone: there is nothing to strip", function()
     local git, f = new({ fail("fatal: repository not found") })
     raises(errors.CommandExitError, git.clone, git, "https://h/o/r.git",
       { username = "bot", password = "pw-zzzz" })
     assert.equal(1, #f.calls)
+    assert.is_nil(f.calls[1].killed)
   end)
 end)
 
@@ -520,42 +563,35 @@ describe("git push", function()
     assert.equal(1, e.exit_code)
   end)
 
-  it("puts credentials into the remote URL for one push and restores it", function()
+  local AUTH = "IFS= read -r E2B_GIT_USER && IFS= read -r E2B_GIT_PASS && "
+    .. "export E2B_GIT_USER E2B_GIT_PASS && git -C /r -c credential.helper= -c "
+    .. shell.quote(require("e2b.git.auth").HELPER)
+
+  it("gives credentials to one push over stdin and never rewrites the remote URL", function()
     local git, f = new({ { stdout = "origin\n" }, { stdout = "https://h/o/r.git\n" } })
     git:push("/r", { username = "bot", password = "tok-123456" })
     assert.same({ "git -C /r remote",
       "git -C /r remote get-url origin",
-      "git -C /r remote set-url origin https://bot:tok-123456@h/o/r.git",
-      "git -C /r push --set-upstream origin",
-      "git -C /r remote set-url origin https://h/o/r.git" }, f:cmds())
+      AUTH .. " push --set-upstream origin" }, f:cmds())
+    assert.equal("bot\ntok-123456\n", f.calls[3].stdin)
   end)
 
-  it("restores the remote URL when the push fails, then raises GitAuthError", function()
-    local git, f = new({ { stdout = "https://h/o/r.git\n" }, {},
-      fail("remote: Invalid username or password.\nfatal: Authentication failed"), {} })
+  it("raises GitAuthError without the credentials when the push is refused", function()
+    local git, f = new({ { stdout = "https://h/o/r.git\n" },
+      fail("remote: Invalid username or password.\nfatal: Authentication failed") })
     local e = raises(errors.GitAuthError, git.push, git, "/r",
       { remote = "origin", branch = "main", username = "bot", password = "bad-tok-77" })
     assert.is_nil(tostring(e):find("bad-tok-77", 1, true))
     assert.same({ "git -C /r remote get-url origin",
-      "git -C /r remote set-url origin https://bot:bad-tok-77@h/o/r.git",
-      "git -C /r push --set-upstream origin main",
-      "git -C /r remote set-url origin https://h/o/r.git" }, f:cmds())
+      AUTH .. " push --set-upstream origin main" }, f:cmds())
   end)
 
-  it("restores the remote URL when the push fails for another reason", function()
-    local git, f = new({ { stdout = "https://h/o/r.git\n" }, {},
-      fail("! [rejected] main -> main (fetch first)", 1), {} })
+  it("keeps git's output when the push fails for another reason", function()
+    local git = new({ { stdout = "https://h/o/r.git\n" },
+      fail("! [rejected] main -> main (fetch first)", 1) })
     local e = raises(errors.CommandExitError, git.push, git, "/r",
       { remote = "origin", username = "bot", password = "tok-abcdef" })
     assert.matches("rejected", e.stderr, 1, true)
-    assert.equal("git -C /r remote set-url origin https://h/o/r.git", f.calls[4].cmd)
-  end)
-
-  it("reports a failed restore after a successful push", function()
-    local git = new({ { stdout = "https://h/o/r.git\n" }, {}, {}, fail("error: could not lock config file", 255) })
-    local e = raises(errors.CommandExitError, git.push, git, "/r",
-      { remote = "origin", username = "bot", password = "tok-restore" })
-    assert.equal(255, e.exit_code)
   end)
 
   it("needs one unambiguous http(s) remote for credentials", function()
@@ -603,15 +639,16 @@ describe("git pull", function()
     raises(errors.GitUpstreamError, git.pull, git, "/r", { branch = "main" })
   end)
 
-  it("uses credentials once and restores the URL", function()
-    local git, f = new({ { stdout = "origin\n" }, { stdout = "http://127.0.0.1:9/r.git\n" }, {},
-      fail("fatal: Authentication failed"), {} })
+  it("uses credentials over stdin and leaves the URL alone", function()
+    local git, f = new({ { stdout = "origin\n" }, { stdout = "http://127.0.0.1:9/r.git\n" },
+      fail("fatal: Authentication failed") })
     raises(errors.GitAuthError, git.pull, git, "/r", { branch = "main", username = "u",
       password = "p@ss-word" })
     assert.same({ "git -C /r remote", "git -C /r remote get-url origin",
-      "git -C /r remote set-url origin http://u:p%40ss-word@127.0.0.1:9/r.git",
-      "git -C /r pull origin main",
-      "git -C /r remote set-url origin http://127.0.0.1:9/r.git" }, f:cmds())
+      "IFS= read -r E2B_GIT_USER && IFS= read -r E2B_GIT_PASS && export E2B_GIT_USER E2B_GIT_PASS"
+      .. " && git -C /r -c credential.helper= -c " .. shell.quote(require("e2b.git.auth").HELPER)
+      .. " pull origin main" }, f:cmds())
+    assert.equal("u\np@ss-word\n", f.calls[3].stdin)
   end)
 end)
 
@@ -622,17 +659,16 @@ describe("git dangerously_authenticate", function()
     git:dangerously_authenticate({ username = "bot", password = "tok 'q'", host = " git.example.com ",
       protocol = "http", envs = mine })
     assert.same({ "git config --global credential.helper store",
-      'printf %s "$E2B_GIT_CREDENTIAL" | git credential approve' }, f:cmds())
-    -- the credential travels in the environment, never on a command line
-    assert.same({ GIT_TERMINAL_PROMPT = "0", A = "1",
-      E2B_GIT_CREDENTIAL = "protocol=http\nhost=git.example.com\nusername=bot\npassword=tok 'q'\n\n" },
-      f.calls[2].opts.envs)
+      "git credential approve" }, f:cmds())
+    -- the credential travels over stdin, never on a command line or in the envs
+    assert.same({ GIT_TERMINAL_PROMPT = "0", A = "1" }, f.calls[2].opts.envs)
+    assert.equal("protocol=http\nhost=git.example.com\nusername=bot\npassword=tok 'q'\n\n",
+      f.calls[2].stdin)
     assert.same({ A = "1" }, mine)
-    assert.is_nil(f.calls[1].opts.envs.E2B_GIT_CREDENTIAL)
     assert.equal("***", errors.redact("tok 'q'"))
     git, f = new()
     git:dangerously_authenticate({ username = "bot", password = "tok-gh" })
-    assert.matches("protocol=https\nhost=github.com\n", f.calls[2].opts.envs.E2B_GIT_CREDENTIAL, 1, true)
+    assert.matches("protocol=https\nhost=github.com\n", f.calls[2].stdin, 1, true)
   end)
 
   it("rejects missing fields and line breaks", function()

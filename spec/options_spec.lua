@@ -50,8 +50,9 @@ describe("e2b.options", function()
   it("checks string maps and durations", function()
     assert.matches("'envs' must map strings to strings",
       u.raised(options.string_map, "f", "envs", { A = true }).message)
-    assert.matches("seconds >= 0", u.raised(options.seconds, "f", "timeout", -1).message)
-    assert.matches("seconds >= 0", u.raised(options.seconds, "f", "timeout", 0 / 0).message)
+    assert.matches("seconds from 0 to 2147483", u.raised(options.seconds, "f", "timeout", -1).message)
+    assert.matches("seconds from 0 to 2147483", u.raised(options.seconds, "f", "timeout", 0 / 0).message)
+    assert.matches("seconds from 0 to 2147483, got 3", u.raised(options.seconds, "f", "timeout", 3e9).message)
     assert.has_no.errors(function() options.seconds("f", "timeout", 0) end)
   end)
 
@@ -73,7 +74,7 @@ describe("e2b.options", function()
         u.raised(RUN.check, RUN, { timout = 1 }).message)
       assert.are.equal("commands:run: option 'timeout' must be number, got string",
         u.raised(RUN.check, RUN, { timeout = "1" }).message)
-      assert.matches("^commands:run: option 'timeout' must be a number of seconds >= 0",
+      assert.matches("^commands:run: option 'timeout' must be a number of seconds from 0 to 2147483",
         u.raised(RUN.check, RUN, { timeout = -1 }).message)
       assert.matches("^commands:run: option 'envs' must map strings to strings",
         u.raised(RUN.check, RUN, { envs = { A = 1 } }).message)

@@ -15,8 +15,9 @@ B.main(function()
       n = n + #d
     end
     local t0, c0 = B.now_ms(), B.cpu_s()
-    local r = sbx.commands:run("nullbench-stream " .. bytes,
-      { on_stdout = on_stdout, timeout = 300, keep_output = opt_out and false or nil })
+    local opts = { on_stdout = on_stdout, timeout = 300 }
+    if opt_out then opts.keep_output = false end -- (not `opt_out and false or nil`: that is always nil)
+    local r = sbx.commands:run("nullbench-stream " .. bytes, opts)
     local t1, c1 = B.now_ms(), B.cpu_s()
     B.check(n == bytes, "on_stdout got " .. n .. " bytes, want " .. bytes)
     B.check(first == LINE:sub(1, #first) and #first > 0, "first chunk differs")

@@ -97,8 +97,25 @@ envd.SILENT_PINGS = 3
 ---@param user string?
 ---@return string?
 function Client:user(user)
-  if user == nil and version.compare(self.envd_version, "0.4.0") < 0 then return envd.DEFAULT_USER end
-  return user
+  if user ~= nil then return user end
+  local v = self.envd_version
+  if self._old_for ~= v then   -- parsed once per version, not per call (issue 12)
+    self._old_for, self._old = v, version.compare(v, "0.4.0") < 0
+  end
+  if self._old then return envd.DEFAULT_USER end
+  return nil
+end
+
+-- "Basic base64(user:)" per user, built once per client.
+local function basic(self, user)
+  local cache = self._basic
+  if not cache then cache = {} self._basic = cache end
+  local v = cache[user]
+  if not v then
+    v = "Basic " .. envd.b64encode(user .. ":")
+    cache[user] = v
+  end
+  return v
 end
 
 --- Headers of every envd request, plus Basic auth for `user` when given.
@@ -112,7 +129,7 @@ function Client:headers(user)
   }
   if self.access_token then h["X-Access-Token"] = self.access_token end
   user = self:user(user)
-  if user then h["Authorization"] = "Basic " .. envd.b64encode(user .. ":") end
+  if user then h["Authorization"] = basic(self, user) end
   return h
 end
 

@@ -17,15 +17,17 @@
 --- sbx.git:push("/home/user/repo", { username = "me", password = token })
 --- ```
 ---
---- Credentials given to clone/push/pull are put into the remote URL for that one command and
---- taken out again afterwards (also when the command fails); they are registered with
---- `errors.add_secret`, so no error message shows them.
+--- Credentials given to clone/push/pull never appear in argv, the process's envs or a file:
+--- they are sent over the git command's stdin and handed to git by an inline credential
+--- helper (e2b.git.auth), so no remote URL is ever rewritten and a failed or timed-out command
+--- leaves nothing behind. They are registered with `errors.add_secret`, so no error shows them.
 local errors = require("e2b.errors")
 local shell = require("e2b.git.shell")
 local url = require("e2b.git.url")
 local parse = require("e2b.git.parse")
 local failure = require("e2b.git.failure")
 local check = require("e2b.git.check")
+local auth = require("e2b.git.auth")
 
 local M = {}
 
@@ -64,6 +66,30 @@ function Git:_shell(cmd, run)
     envs = envs, user = run.user, cwd = run.cwd,
     timeout = run.timeout or 0, request_timeout = run.request_timeout,
   })
+end
+
+-- Run `cmd` as Git:_shell does, with `input` sent to its stdin (then closed): the way secrets
+-- reach the sandbox, since argv and the configured envs are visible to `commands:list()`
+-- and `ps`. A failed send or wait (a timeout) kills the process.
+function Git:_with_stdin(cmd, run, input)
+  local envs = { GIT_TERMINAL_PROMPT = "0" }
+  if run.envs then
+    for k, v in pairs(run.envs) do envs[k] = v end
+  end
+  local h = self.commands:run(cmd, {
+    envs = envs, user = run.user, cwd = run.cwd, background = true, stdin = true,
+    timeout = run.timeout or 0, request_timeout = run.request_timeout,
+  })
+  local ok, result = pcall(function()
+    h:send_stdin(input)
+    h:close_stdin()
+    return h:wait()
+  end)
+  if not ok then
+    if not errors.is(result, errors.CommandExitError) then pcall(h.kill, h) end
+    error(result, 0)
+  end
+  return result
 end
 
 function Git:_git(args, repo_path, run)
@@ -107,8 +133,8 @@ local function embed(method, u, username, password)
 end
 
 --- Clone a repository. Returns the command result.
---- Without `dangerously_store_credentials`, credentials (given or already in `url`) are removed
---- from the cloned repository's `origin` URL afterwards.
+--- Credentials (given, or already in `url`) reach git over stdin, never argv or a file; the
+--- cloned repository's `origin` URL has none unless `dangerously_store_credentials` is set.
 ---@param repo_url string
 ---@param opts { path: string?, branch: string?, depth: integer?, username: string?, password: string?, dangerously_store_credentials: boolean? }?
 function Git:clone(repo_url, opts)
@@ -126,11 +152,21 @@ function Git:clone(repo_url, opts)
     check.bad("clone", "depth must be a positive integer, got " .. tostring(depth))
   end
 
+  -- Credentials written into the URL by hand travel like given ones: out of argv.
+  local inline = url.userinfo(repo_url)
+  if inline and not password and inline:find(":", 1, true) then
+    username = url.decode(inline:match("^(.-):"))
+    password = url.decode(inline:match(":(.*)$"))
+    hide(password)
+  end
   local clone_url = repo_url
-  if username and password then clone_url = embed("clone", repo_url, username, password) end
-  local strip = not store and url.userinfo(clone_url) ~= nil
+  if username and password then
+    embed("clone", repo_url, username, password)   -- refuses non-http(s) URLs
+    auth.check("clone", username, password)
+    clone_url = url.strip_credentials(repo_url)
+  end
   local dest = path
-  if strip and not dest then
+  if password and not dest then
     dest = url.repo_dir(repo_url)
     if not dest then
       check.bad("clone", "a destination path is required when cloning with credentials")
@@ -144,11 +180,20 @@ function Git:clone(repo_url, opts)
   if depth then args[#args + 1] = "--depth"; args[#args + 1] = string.format("%d", depth) end
   if dest then args[#args + 1] = dest end
 
-  local ok, result = pcall(self._git, self, args, nil, run)
-  if not ok then failure.remap("clone", result, username ~= nil and not password) end
-  if strip then
-    self:_git({ "remote", "set-url", "origin", url.strip_credentials(clone_url) }, dest, run)
+  local ok, result
+  if password then
+    local after, extra, input = nil, nil, nil
+    if store then
+      extra = "E2B_GIT_URL"
+      input = embed("clone", repo_url, username, password)
+      after = auth.store_url(dest, clone_url, extra)
+    end
+    ok, result = pcall(self._with_stdin, self, auth.script(args, nil, after, extra), run,
+      auth.input(username, password, input))
+  else
+    ok, result = pcall(self._git, self, args, nil, run)
   end
+  if not ok then failure.remap("clone", result, username ~= nil and not password) end
   return result
 end
 
@@ -364,31 +409,22 @@ function Git:_resolve_remote(method, path, remote, run)
   return names[1]
 end
 
--- Run `operation` with the credentials in `remote`'s URL, then put the URL back, whatever
--- happened. An error of the operation wins over one of the restore.
-function Git:_with_credentials(method, path, remote, username, password, run, operation)
-  local original = (self:_git({ "remote", "get-url", remote }, path, run).stdout or "")
-    :match("^%s*(.-)%s*$")
-  if original == "" then check.bad(method, "remote '" .. remote .. "' has no URL") end
-  hide_userinfo(original)
-  self:_git({ "remote", "set-url", remote, embed(method, original, username, password) },
-    path, run)
-  local ok, result = pcall(operation)
-  local restored, restore_err = pcall(self._git, self, { "remote", "set-url", remote, original },
-    path, run)
-  if not ok then failure.remap(method, result, false) end
-  if not restored then error(restore_err, 0) end
-  return result
-end
-
 -- Run push/pull against `remote` (args(target) builds the command line): with credentials
--- through a temporary credentialed remote URL, else as is, mapping git's failures.
+-- given to git over stdin (the remote's URL is only read, never changed), else as is,
+-- mapping git's failures.
 function Git:_exchange(method, path, remote, username, password, run, args)
   if username and password then
+    auth.check(method, username, password)
     local target = self:_resolve_remote(method, path, remote, run)
-    return self:_with_credentials(method, path, target, username, password, run, function()
-      return self:_git(args(target), path, run)
-    end)
+    local remote_url = (self:_git({ "remote", "get-url", target }, path, run).stdout or "")
+      :match("^%s*(.-)%s*$")
+    if remote_url == "" then check.bad(method, "remote '" .. target .. "' has no URL") end
+    hide_userinfo(remote_url)
+    embed(method, remote_url, username, password)   -- refuses non-http(s) remotes
+    local ok, result = pcall(self._with_stdin, self, auth.script(args(target), path), run,
+      auth.input(username, password))
+    if not ok then failure.remap(method, result, false) end
+    return result
   end
   local ok, result = pcall(self._git, self, args(remote), path, run)
   if not ok then failure.remap(method, result, username ~= nil) end
@@ -529,14 +565,8 @@ function Git:dangerously_authenticate(opts)
   local input = "protocol=" .. protocol .. "\nhost=" .. host .. "\nusername=" .. o.username
     .. "\npassword=" .. o.password .. "\n\n"
   self:_git({ "config", "--global", "credential.helper", "store" }, nil, run)
-  -- Through the environment, not the command line: argv is readable by every sandbox user.
-  local envs = {}
-  for k, v in pairs(run.envs or {}) do envs[k] = v end
-  envs.E2B_GIT_CREDENTIAL = input
-  local with_input = { envs = envs, user = run.user, cwd = run.cwd, timeout = run.timeout,
-                       request_timeout = run.request_timeout }
-  return self:_shell('printf %s "$E2B_GIT_CREDENTIAL" | ' .. shell.git({ "credential", "approve" }),
-    with_input)
+  -- Over stdin: argv and the configured envs are readable through commands:list() and ps.
+  return self:_with_stdin(shell.git({ "credential", "approve" }), run, input)
 end
 
 M.Git = Git

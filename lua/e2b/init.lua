@@ -27,8 +27,6 @@ local e2b = {
   version = require("e2b.version").SDK,
 }
 
-local background = require("e2b.background")
-
 --- Drain every open stream (background commands, PTYs, watches) without blocking: read what has
 --- arrived and run their callbacks. Any SDK call that waits does this too; between SDK calls
 --- nothing drains, so a script that loops on its own calls this now and then. Returns the
@@ -40,7 +38,7 @@ local background = require("e2b.background")
 --- ```
 ---@return integer
 function e2b.poll()
-  return background.poll()
+  return require("e2b.background").poll()   -- loaded with the first stream, or here
 end
 
 -- Optional parts load when first used (so require("e2b.safe") covers them too).

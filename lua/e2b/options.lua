@@ -382,13 +382,18 @@ function options.string_map(fname, name, t)
   end
 end
 
---- Check a duration in seconds: a number >= 0.
+--- The longest duration a call takes, in seconds: its milliseconds must fit the 32-bit signed
+--- integers libcurl's timeouts are (about 24.8 days; 0 means no limit where a call allows it).
+options.MAX_SECONDS = 2147483
+
+--- Check a duration in seconds: a number from 0 to options.MAX_SECONDS.
 ---@param fname string
 ---@param name string
 ---@param v number?
 function options.seconds(fname, name, v)
-  if v ~= nil and (v ~= v or v < 0 or v == math.huge) then
-    fail(("%s: option '%s' must be a number of seconds >= 0, got %s"):format(fname, name, tostring(v)))
+  if v ~= nil and (v ~= v or v < 0 or v > options.MAX_SECONDS) then
+    fail(("%s: option '%s' must be a number of seconds from 0 to %d, got %s"):format(
+      fname, name, options.MAX_SECONDS, tostring(v)))
   end
 end
 

@@ -34,10 +34,8 @@ local options = require("e2b.options")
 local config = require("e2b.config")
 local api = require("e2b.api")
 local json = require("e2b.json")
-local envd = require("e2b.envd")
-local Commands = require("e2b.commands")
-local Filesystem = require("e2b.filesystem")
-local signature = require("e2b.signature")
+-- envd's side (envd, commands, filesystem, pty, signature) loads with the first sandbox, so
+-- require("e2b") stays cheap (issue 12: <= 5 ms).
 
 Sandbox.DEFAULT_TEMPLATE = "base"
 Sandbox.DEFAULT_TIMEOUT = 300
@@ -105,13 +103,13 @@ local function new(cfg, data)
     _cfg = cfg,
   }, Sandbox)
   local id = self.sandbox_id
-  local client = envd.new(cfg, { sandbox_id = id, access_token = nonempty(data.envdAccessToken),
+  local client = require("e2b.envd").new(cfg, { sandbox_id = id, access_token = nonempty(data.envdAccessToken),
     envd_version = self.envd_version, domain = self.sandbox_domain,
     state = not cfg.debug and function() return api.get_info(cfg, id).state end or nil })
   self._envd = client
-  self.commands = Commands.new(client)
+  self.commands = require("e2b.commands").new(client)
   self.pty = require("e2b.pty").new(client)
-  self.files = Filesystem.new(client)
+  self.files = require("e2b.filesystem").new(client)
   local git = load_git()
   if git then self.git = git.new(self.commands) end
   return self
@@ -491,7 +489,7 @@ function Sandbox:upload_url(path, opts)
   if not is_sandbox(self) then
     errors.InvalidArgumentError:raise("Sandbox:upload_url: call it as a method, sbx:upload_url(path)")
   end
-  return signature.url(self._envd, "Sandbox:upload_url", "write", path, opts)
+  return require("e2b.signature").url(self._envd, "Sandbox:upload_url", "write", path, opts)
 end
 
 --- URL a plain HTTP client can GET `path` from, signed on secure sandboxes.
@@ -503,7 +501,7 @@ function Sandbox:download_url(path, opts)
     errors.InvalidArgumentError:raise("Sandbox:download_url: call it as a method, sbx:download_url(path)")
   end
   options.arg("Sandbox:download_url", "path", path, "path")
-  return signature.url(self._envd, "Sandbox:download_url", "read", path, opts)
+  return require("e2b.signature").url(self._envd, "Sandbox:download_url", "read", path, opts)
 end
 
 local IS_RUNNING = options.declare("Sandbox:is_running", { { "request_timeout", "seconds" } })

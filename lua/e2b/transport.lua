@@ -16,6 +16,7 @@
 --- its first task is spawned or a host driver is set.
 local core = require("e2b.core")
 local errors = require("e2b.errors")
+local options = require("e2b.options")
 
 local transport = {}
 
@@ -46,8 +47,9 @@ local DEFAULT_TIMEOUT = 60
 function transport.new(cfg)
   cfg = cfg or {}
   local rt = cfg.request_timeout
-  if rt ~= nil and (type(rt) ~= "number" or rt < 0) then
-    errors.InvalidArgumentError:raise("request_timeout must be a number of seconds >= 0")
+  if rt ~= nil and (type(rt) ~= "number" or not (rt >= 0) or rt > options.MAX_SECONDS) then
+    errors.InvalidArgumentError:raise(("option 'request_timeout' must be a number of seconds from 0 to %d, got %s")
+      :format(options.MAX_SECONDS, tostring(rt)))
   end
   return setmetatable({
     client = core.client(),
@@ -145,10 +147,13 @@ local function display_url(url)
   return (url:gsub("[?#].*$", ""):gsub("^(%a[%w+.-]*://)[^/?#]*@", "%1"))
 end
 
+-- A backstop: public calls check their durations first (options "seconds"), naming their own
+-- option; this keeps a bad value from reaching the core as `timeout_ms`.
 local function seconds(v, name, dflt)
   if v == nil then return dflt end
-  if type(v) ~= "number" or v < 0 or v ~= v then
-    bad("bad request option '" .. name .. "' (seconds >= 0 expected, got " .. tostring(v) .. ")")
+  if type(v) ~= "number" or v < 0 or v ~= v or v > options.MAX_SECONDS then
+    bad(("option '%s' must be a number of seconds from 0 to %d, got %s"):format(
+      name, options.MAX_SECONDS, tostring(v)))
   end
   return v
 end

@@ -63,6 +63,13 @@ function url.userinfo(u)
   return nil
 end
 
+--- Percent-decode a userinfo part (the inverse of the encoding with_credentials applies).
+---@param s string
+---@return string
+function url.decode(s)
+  return (s:gsub("%%(%x%x)", function(h) return string.char(tonumber(h, 16)) end))
+end
+
 --- The directory `git clone` would create: last path segment without ".git". nil if none.
 ---@param u string
 ---@return string?
