@@ -574,44 +574,6 @@ function Sandbox:get_url(port, opts)
   return url
 end
 
----@class e2b.SandboxPaginator
----@field has_next boolean
----@field next_token string?
-local Paginator = {}
-Paginator.__index = Paginator
-
-function Paginator.__tostring(self)
-  return "e2b.SandboxPaginator(has_next=" .. tostring(self.has_next) .. ")"
-end
-
---- The next page of SandboxInfo tables. Raises SandboxError when there is none.
----@return e2b.SandboxInfo[]
-function Paginator:next_items()
-  if not self.has_next then errors.SandboxError:raise("No more items to fetch") end
-  local items, token = api.list_page(self._cfg, {
-    metadata = self._metadata, state = self._state, limit = self._limit, next_token = self.next_token })
-  self.next_token = token
-  self.has_next = token ~= nil
-  local out = {}
-  for i, d in ipairs(items) do out[i] = Sandbox.info_from_api(d) end
-  return out
-end
-
---- Iterator over every remaining sandbox, fetching pages as needed:
---- `for info in paginator:iter() do … end`.
----@return fun(): e2b.SandboxInfo?
-function Paginator:iter()
-  local page, i = {}, 0
-  return function()
-    while true do
-      i = i + 1
-      if page[i] then return page[i] end
-      if not self.has_next then return nil end
-      page, i = self:next_items(), 0
-    end
-  end
-end
-
 local LIST = config.declare("Sandbox.list", { { "query", "table" }, { "limit", "integer" }, { "next_token", "string" } })
 local LIST_QUERY = LIST:sub("query", { { "metadata", "table" }, { "state", "table" } })
 
@@ -619,7 +581,7 @@ local LIST_QUERY = LIST:sub("query", { { "metadata", "table" }, { "state", "tabl
 --- until the first page is asked for.
 --- `query = { metadata = {k = v}, state = {"running", "paused"} }`, `limit` per page (1..100).
 ---@param opts (e2b.ConnectionOpts|{query: table?, limit: integer?, next_token: string?})?
----@return e2b.SandboxPaginator
+---@return e2b.Paginator  pages of e2b.SandboxInfo
 function Sandbox.list(opts)
   local o = LIST:check(opts)
   local q = LIST_QUERY:check(o.query)
@@ -632,11 +594,14 @@ function Sandbox.list(opts)
   if o.limit and (o.limit < 1 or o.limit > 100) then LIST:fail("limit must be between 1 and 100") end
   local _, cfg = config.call(LIST, o)
   config.require_api_key(cfg)
-  return setmetatable({ has_next = true, next_token = o.next_token, _cfg = cfg,
-    _metadata = q.metadata, _state = q.state, _limit = o.limit }, Paginator)
+  return require("e2b.pager").new("e2b.SandboxPaginator", function(token)
+    local items, next_token = api.list_page(cfg, {
+      metadata = q.metadata, state = q.state, limit = o.limit, next_token = token })
+    local out = {}
+    for i, d in ipairs(items) do out[i] = Sandbox.info_from_api(d) end
+    return out, next_token
+  end, o.next_token)
 end
-
-Sandbox.Paginator = Paginator
 
 -- For e2b.sandbox_mgmt (fork builds sandboxes; its calls take an id or a sandbox like these).
 Sandbox._new, Sandbox._target, Sandbox._is_sandbox = new, target, is_sandbox
