@@ -20,6 +20,7 @@ local INTERNAL = {
   ["lua/e2b/template/files.lua"] = true,   -- Template's COPY files (select, hash, tar)
   ["lua/e2b/config.lua"] = "types", -- e2b.ConnectionOpts is public, the resolver is not
   ["lua/e2b/background.lua"] = true, -- stream delivery; its public face is e2b.poll()
+  ["lua/e2b/native.lua"] = true,    -- the C core, loaded on first use
 }
 
 local function internal(path)

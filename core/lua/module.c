@@ -2,6 +2,7 @@
 #define _GNU_SOURCE /* dladdr, RTLD_NODELETE */
 #include <dlfcn.h>
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 #include <time.h>
 #include <curl/curl.h>
@@ -125,19 +126,27 @@ static const luaL_Reg funcs[] = {{"b64encode", l_b64encode}, {"b64decode", l_b64
 #if defined(__GNUC__)
 __attribute__((visibility("default")))
 #endif
+int luaopen_e2b_core(lua_State *L);
+
+/* Process-wide, once; never cleaned up (other libraries may use curl too). pthread_once: the
+ * core now loads on first use (lua/e2b/native.lua), so Lua states on two threads may both get
+ * here first; curl_global_init itself is not safe to race. */
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static CURLcode curl_init_rc = CURLE_FAILED_INIT;
+static void curl_init(void) {
+  curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+  if (curl_init_rc != CURLE_OK) return;
+  /* lua_close dlcloses this module; libcurl and what its init set up (libsasl2's globals)
+   * would be unmapped with it and show as "definitely lost". Stay loaded for the process's
+   * life instead, as curl_global_init is meant to be: a reference that dlclose never drops. */
+  Dl_info self;
+  if (dladdr((void *)&luaopen_e2b_core, &self) && self.dli_fname)
+    (void)dlopen(self.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
+}
+
 int luaopen_e2b_core(lua_State *L) {
-  static int curl_ready = 0;
-  if (!curl_ready) { /* process-wide, once; never cleaned up (other libraries may use curl too) */
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-      return luaL_error(L, "e2b.core: curl_global_init failed");
-    curl_ready = 1;
-    /* lua_close dlcloses this module; libcurl and what its init set up (libsasl2's globals)
-     * would be unmapped with it and show as "definitely lost". Stay loaded for the process's
-     * life instead, as curl_global_init is meant to be: a reference that dlclose never drops. */
-    Dl_info self;
-    if (dladdr((void *)&luaopen_e2b_core, &self) && self.dli_fname)
-      (void)dlopen(self.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
-  }
+  if (pthread_once(&curl_once, curl_init) != 0 || curl_init_rc != CURLE_OK)
+    return luaL_error(L, "e2b.core: curl_global_init failed (%s)", curl_easy_strerror(curl_init_rc));
   lua_newtable(L);
   le2b_setfuncs(L, funcs);
   lua_pushliteral(L, LE2B_CORE_VERSION);

@@ -14,7 +14,7 @@ local json = require("e2b.json")
 local errors = require("e2b.errors")
 local config = require("e2b.config")
 local transport = require("e2b.transport")
-local core = require("e2b.core")   -- the clock (now_ms) only
+local core = require("e2b.native")   -- the clock (now_ms) only
 local VERSION = require("e2b.version").SDK
 
 

@@ -14,7 +14,7 @@
 ---
 --- Lua 5.1 cannot yield across pcall or other C frames. Where a task cannot yield, its wait runs
 --- the scheduler in place instead (other tasks keep running; this one resumes once they yield).
-local core = require("e2b.core")
+local core = require("e2b.native")
 local transport = require("e2b.transport")
 local errors = require("e2b.errors")
 local compat = require("e2b.compat")

@@ -23,7 +23,7 @@ local options = require("e2b.options")
 local envd = require("e2b.envd")
 local stream = require("e2b.stream")
 local background = require("e2b.background")
-local join = require("e2b.core").join   -- table.concat without its extra copy (peak 2x, not 3x)
+local core = require("e2b.native")   -- core.join: table.concat without its extra copy (peak 2x, not 3x)
 
 local DEFAULT_TIMEOUT = 60
 
@@ -113,7 +113,7 @@ local function keep(buf, bytes)
   end
 end
 
-local function text(buf) return join(buf, buf.i, buf.j) end
+local function text(buf) return core.join(buf, buf.i, buf.j) end
 
 local function new_handle(commands, s, pid, o)
   return setmetatable({

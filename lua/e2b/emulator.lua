@@ -70,7 +70,7 @@ local function with_dependencies(root, start_timeout)
   if exists(root .. "/node_modules/@connectrpc/connect-node/package.json") then return root end
   local lock = read_file(root .. "/package-lock.json")
   if not lock then error("e2b.emulator: no emulator at " .. root .. " (set E2B_EMULATOR or opts.path)", 3) end
-  local hex = require("e2b.core").sha256(lock):gsub(".", function(c) return ("%02x"):format(c:byte()) end)
+  local hex = require("e2b.native").sha256(lock):gsub(".", function(c) return ("%02x"):format(c:byte()) end)
   local home = os.getenv("HOME") or "/tmp"
   local base = os.getenv("E2B_EMULATOR_CACHE")
   if not base or base == "" then

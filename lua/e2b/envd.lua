@@ -24,7 +24,7 @@ local errors = require("e2b.errors")
 local pcall = require("e2b.compat").pcall
 local config = require("e2b.config")
 local transport = require("e2b.transport")
-local core = require("e2b.core")
+local core = require("e2b.native")
 
 
 ---------------------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ local config = require("e2b.config")
 local json = require("e2b.json")
 local entry = require("e2b.entry")
 local Watch = require("e2b.watch")
-local core = require("e2b.core")
+local core = require("e2b.native")
 
 function Filesystem.__tostring(self)
   return "e2b.Filesystem(sandbox=" .. self._envd.sandbox_id .. ")"

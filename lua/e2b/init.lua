@@ -20,12 +20,7 @@
 ---@field Webhook e2b.Webhook  webhooks (`require("e2b.webhook")`, loaded on first use)
 ---@field team e2b.team  team metrics (`require("e2b.team")`, loaded on first use)
 ---@field health fun(opts: e2b.ConnectionOpts?): boolean  true when the API is up, else raises (e2b.health.check)
-local e2b = {
-  Sandbox = require("e2b.sandbox"),
-  async = require("e2b.async"),
-  errors = require("e2b.errors"),
-  version = require("e2b.version").SDK,
-}
+local e2b = {}
 
 --- Drain every open stream (background commands, PTYs, watches) without blocking: read what has
 --- arrived and run their callbacks. Any SDK call that waits does this too; between SDK calls
@@ -41,9 +36,14 @@ function e2b.poll()
   return require("e2b.background").poll()   -- loaded with the first stream, or here
 end
 
--- Optional parts load when first used (so require("e2b.safe") covers them too).
--- A string names the module that is the field; a function makes the field.
-local lazy = { code_interpreter = "e2b.code_interpreter", team = "e2b.team", Webhook = "e2b.webhook", Template = "e2b.template",
+-- Every field loads when first read (so require("e2b.safe") covers them too): require("e2b")
+-- loads this file only, and a script pays for the Sandbox side and the C core (libcurl) with its
+-- first call (issue 12: <= 5 ms). A string names the module that is the field; a function makes
+-- the field. Fields are require's own tables, so e2b.errors.X is the same class however early or
+-- late it is reached, and the same as require("e2b.errors").X.
+local lazy = { Sandbox = "e2b.sandbox", async = "e2b.async", errors = "e2b.errors",
+  version = function() return require("e2b.version").SDK end,
+  code_interpreter = "e2b.code_interpreter", team = "e2b.team", Webhook = "e2b.webhook", Template = "e2b.template",
   health = function() return require("e2b.health").check end }
 setmetatable(e2b, { __index = function(t, k)
   local how = lazy[k]

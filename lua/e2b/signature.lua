@@ -9,7 +9,7 @@
 ---@class e2b.signature
 local signature = {}
 
-local core = require("e2b.core")
+local core = require("e2b.native")
 local config = require("e2b.config")
 local errors = require("e2b.errors")
 local options = require("e2b.options")

@@ -26,7 +26,7 @@
 ---@class e2b.stream
 local stream = {}
 
-local core = require("e2b.core")   -- the clock (now_ms) only
+local core = require("e2b.native")   -- the clock (now_ms) only
 local errors = require("e2b.errors")
 local map = require("e2b.envd.errors")
 -- Waits happen inside these pcalls: compat.pcall lets a task yield through them on PUC 5.1 too.

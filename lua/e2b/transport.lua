@@ -14,7 +14,7 @@
 --- true when `req` may have news, false when `deadline` passed; `req` is nil for a sleep) and
 --- yields inside it. `T.waiter` overrides it for one transport. e2b.async installs itself when
 --- its first task is spawned or a host driver is set.
-local core = require("e2b.core")
+local core = require("e2b.native")
 local errors = require("e2b.errors")
 local options = require("e2b.options")
 

@@ -21,7 +21,7 @@
 ---@class e2b.tree
 local M = {}
 
-local core = require("e2b.core")
+local core = require("e2b.native")
 local errors = require("e2b.errors")
 local options = require("e2b.options")
 local async = require("e2b.async")

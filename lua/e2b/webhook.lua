@@ -18,7 +18,7 @@
 ---@class e2b.Webhook
 local Webhook = {}
 
-local core = require("e2b.core")
+local core = require("e2b.native")
 local config = require("e2b.config")
 local api = require("e2b.api")
 local json = require("e2b.json")

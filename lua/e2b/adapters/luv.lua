@@ -18,7 +18,7 @@
 --- Background streams (background commands, PTYs, watches: e2b.background) are delivered on the
 --- loop too: their callbacks run on loop turns, also when no task waits on them. An open one
 --- keeps the loop alive (`uv.run()` returns once it ends, is disconnected/stopped or killed).
-local core = require("e2b.core")
+local core = require("e2b.native")
 local async = require("e2b.async")
 
 local M = {}

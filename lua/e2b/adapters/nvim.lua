@@ -11,7 +11,7 @@
 --- end)
 --- ```
 local luv_adapter = require("e2b.adapters.luv")
-local core = require("e2b.core")
+local core = require("e2b.native")
 
 local M = {}
 

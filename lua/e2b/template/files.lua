@@ -12,7 +12,7 @@
 ---@class e2b.template.files
 local M = {}
 
-local core = require("e2b.core")
+local core = require("e2b.native")
 local errors = require("e2b.errors")
 
 ---------------------------------------------------------------------------------------------------
