@@ -131,6 +131,51 @@ describe("e2b.core", function()
     assert.equal(0, client:active()) -- nothing was started by a rejected call
   end)
 
+  it("checks option keys before values, and takes any number of header lines", function()
+    -- one pass over the table: a key problem is reported even when a value is also wrong
+    assert.error_matches(function() client:request({ method = 1, url = "http://x", bogus = 1 }) end,
+      "unknown option 'bogus'")
+    assert.error_matches(function() client:request({ method = "GET", url = "http://x", ["url\0x"] = 1 }) end,
+      "unknown option 'url")
+    assert.error_matches(function() client:request({ method = "GET", url = "http://x", [1] = "a" }) end,
+      "keys must be strings %(got number%)")
+    assert.error_matches(function() client:request({ method = "GET", url = "http://x", timeout_ms = "5" }) end,
+      "bad argument 'timeout_ms' %(number expected, got string%)")
+    assert.error_matches(function() client:request({ method = "GET", url = "http://x", verbose = 1 }) end,
+      "bad argument 'verbose' %(boolean expected, got number%)")
+    assert.error_matches(function() client:request({ method = "GET", url = "http://x", proxy = "a\0b" }) end,
+      "bad argument 'proxy' %(contains a NUL byte%)")
+    assert.equal(0, client:active())
+    for _, n in ipairs({ 0, 1, 32, 33, 80 }) do   -- 32 fit on the C stack, more go to a userdata
+      local lines = {}
+      for i = 1, n do lines[i] = ("X-H%d: v%d"):format(i, i) end
+      local a = client:request({ method = "GET", url = echo.url .. "/echo", headers = lines })
+      local b = client:request({ method = "GET", url = echo.url .. "/echo", headers = lines })   -- same table
+      for _, req in ipairs({ a, b }) do
+        local h = json.decode(table.concat(run(req))).headers
+        for i = 1, n do assert.equal("v" .. i, h["x-h" .. i]) end
+        assert.is_nil(h["x-h" .. (n + 1)])
+      end
+      assert.equal(n, #lines)   -- the caller's table is left as it was
+    end
+  end)
+
+  it("gives a reused connection handle nothing of the request before it", function()
+    local a = client:request({ method = "PUT", url = echo.url .. "/echo", body = "first",
+                               headers = { "X-First: 1", "Content-Type: text/x-first" } })
+    local first = json.decode(table.concat(run(a)))
+    assert.equal("PUT", first.method)
+    assert.equal("1", first.headers["x-first"])
+    a:close()   -- its handle goes back to the client's pool; the next request takes it
+    local b = client:request({ method = "GET", url = echo.url .. "/echo", accept_encoding = false })
+    local second = json.decode(table.concat(run(b)))
+    assert.equal("GET", second.method)
+    assert.is_nil(second.headers["x-first"])
+    assert.is_nil(second.headers["content-type"])
+    assert.is_nil(second.headers["accept-encoding"])
+    assert.equal(0, second.len)
+  end)
+
   it("names its types and never shows query strings", function()
     assert.equal("e2b.core.client", getmetatable(client).__name)
     local req = client:request({ method = "GET", url = echo.url .. "/echo?signature=v1_secret",

@@ -72,7 +72,9 @@ static int req_take(lua_State *L) {
     const char *p = e2b_request_bytes(r->x, &len);
     lua_pushlstring(L, p, len);
   } else if (e2b_request_mode(r->x) == E2B_RESP_CONNECT) {
-    lua_newtable(L);
+    int n = 0; /* sized up front: filling an empty table rehashes it at 1, 2, 4, ... */
+    for (const e2b_msg *m = e2b_request_msgs(r->x); m; m = m->next) n++;
+    lua_createtable(L, n, 0);
     int i = 0;
     for (const e2b_msg *m = e2b_request_msgs(r->x); m; m = m->next) {
       lua_createtable(L, 0, 2);
@@ -91,7 +93,9 @@ static int req_take(lua_State *L) {
       lua_rawseti(L, -2, ++i);
     }
   } else if (e2b_request_mode(r->x) == E2B_RESP_LINES) {
-    lua_newtable(L);
+    int n = 0;
+    for (const e2b_line *l = e2b_request_lines(r->x); l; l = l->next) n++;
+    lua_createtable(L, n, 0);
     int i = 0;
     for (const e2b_line *l = e2b_request_lines(r->x); l; l = l->next) {
       lua_pushlstring(L, l->data, l->len);
