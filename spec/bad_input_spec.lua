@@ -157,6 +157,36 @@ describe("bad input (unit)", function()
     end
   end)
 
+  describe("ids, names and secrets refuse \"\" and non-strings", function()
+    local T, W = e2b.Template, e2b.Webhook
+    local function cases()
+      local o = u.opts(fake)
+      return {
+        { "Template.exists", "name", function(v) return T.exists(v, o) end },
+        { "Template.delete", "template_id", function(v) return T.delete(v, o) end },
+        { "Template.build", "name", function(v) return T.build(T.new():from_image("alpine"), v, o) end },
+        { "Template:from_image", "image", function(v) return T.new():from_image(v) end },
+        { "Template:from_template", "template", function(v) return T.new():from_template(v) end },
+        { "Template:copy", "dest", function(v) return T.new():from_image("a"):copy("a.txt", v) end },
+        { "Template:set_user", "user", function(v) return T.new():from_image("a"):set_user(v) end },
+        { "Sandbox.delete_snapshot", "snapshot_id", function(v) return e2b.Sandbox.delete_snapshot(v, o) end },
+        { "Webhook.get", "webhook_id", function(v) return W.get(v, o) end },
+        { "Webhook.delete", "webhook_id", function(v) return W.delete(v, o) end },
+        { "Webhook.verify", "secret", function(v) return W.verify(v, "{}", "sig") end },
+      }
+    end
+    for _, bad in ipairs({ { "", "must not be empty" }, { 7, "must be string, got number" },
+                           { nil, "must be string, got nil" } }) do
+      it(("refuses %s"):format(tostring(bad[1] == "" and '""' or bad[1])), function()
+        for _, c in ipairs(cases()) do
+          local err = refused(c[1], c[2], c[3], bad[1])
+          assert(err.message:find(c[1] .. ": argument '" .. c[2] .. "' " .. bad[2], 1, true),
+            c[1] .. ": " .. err.message)
+        end
+      end)
+    end
+  end)
+
   describe("shapes", function()
     it("a cyclic network table", function()
       local err = refused("Sandbox:update_network", "rules", sbx.update_network, sbx, { rules = cyclic })

@@ -2,9 +2,8 @@
 -- so that none can rot. Each runs as its own Lua process with the emulator's environment.
 local e2e = require("spec.support.e2e")
 
-local function shell_quote(s)
-  return "'" .. tostring(s):gsub("'", "'\"'\"'") .. "'"
-end
+local host = require("spec.support.host")
+local interpreter, shell_quote = host.interpreter, host.quote
 
 local function list_examples()
   local p = assert(io.popen("ls examples/*.lua 2>/dev/null"))
@@ -15,12 +14,6 @@ local function list_examples()
 end
 
 -- The interpreter running this spec: examples must work on it too.
-local function interpreter()
-  local i = -1
-  while arg and arg[i - 1] do i = i - 1 end
-  return arg and arg[i] or "lua5.4"
-end
-
 -- Run one example as its own process with `env` (name → value; false = unset); its exit status
 -- (true on 0) and output.
 local function run_example(path, env, args)

@@ -2,33 +2,16 @@
 -- injection"): every fault ends in the documented error or a successful retry, within its time,
 -- with the output received before it kept. (Drop and malformed mid-stream: streams_spec.lua.)
 local e2e = require("spec.support.e2e")
-local transport = require("e2b.transport")
 local core = require("e2b.core")
-local json = require("e2b.json")
 local envd = require("e2b.envd")
 local e2b = require("e2b")
 local errors = e2b.errors
 
 local function now() return core.now_ms() / 1000 end
 
-local function fault(finally, rule)
-  e2e.require_emulator()
-  local emu = assert(e2e.emulator, "fault specs need the emulator spec/helper.lua starts")
-  local t = transport.new({ request_timeout = 10 })
-  local res = t:request({ method = "POST", url = emu.control_url .. "/faults",
-    headers = { ["Content-Type"] = "application/json" }, body = json.encode(rule) })
-  assert.are.equal(201, res.status, res.body)
-  e2e.defer(finally, function()
-    t:request({ method = "DELETE", url = emu.control_url .. "/faults" })
-    t:close()
-  end)
-end
+local fault, start_size, stdout_size = e2e.fault, e2e.start_size, e2e.stdout_size
 
 local function http_date(secs_from_now) return os.date("!%a, %d %b %Y %H:%M:%S GMT", os.time() + secs_from_now) end
-
--- bytes of envd's start event for `pid`, and of one stdout event (its JSON codec)
-local function start_size(pid) return 5 + #('{"event":{"start":{"pid":' .. pid .. '}}}') end
-local function stdout_size(s) return 5 + #('{"event":{"data":{"stdout":"' .. envd.b64encode(s) .. '"}}}') end
 
 describe("fault matrix (end to end)", function()
   before_each(function() e2e.require_emulator() end)
@@ -38,17 +21,23 @@ describe("fault matrix (end to end)", function()
     before_each(function() saved = envd.KEEPALIVE_INTERVAL envd.KEEPALIVE_INTERVAL = 1 end)
     after_each(function() envd.KEEPALIVE_INTERVAL = saved end)
 
+    -- Start `cmd` in the background, detach, make the next Connect to it go silent after
+    -- `after_bytes`, and reconnect with `timeout`: the handle whose wait meets the silence.
+    local function reconnect_into_silence(sbx, cmd, after_bytes, timeout)
+      local h = sbx.commands:run(cmd, { background = true, timeout = 0 })
+      e2e.defer(finally, function() pcall(h.kill, h) end)
+      h:disconnect()
+      fault(finally, { mode = "silent", sandboxId = sbx.sandbox_id, match = "/process.Process/Connect", count = 1,
+                       after_bytes = after_bytes(h.pid) })
+      return sbx.commands:connect(h.pid, { timeout = timeout })
+    end
+
     it("without a timeout fails after 3 missed keepalives, kind 'stalled', output kept", function()
       local sbx = e2e.sandbox(finally)
-      local h = sbx.commands:run("printf first; sleep 0.5; printf second; sleep 30", { background = true, timeout = 0 })
-      e2e.defer(finally, function() pcall(h.kill, h) end)
-      local pid = h.pid
-      h:disconnect()
+      local t0
       -- "first" has been printed by now: Connect replays nothing, so the silence starts after the start event
-      fault(finally, { mode = "silent", sandboxId = sbx.sandbox_id, match = "/process.Process/Connect", count = 1,
-                       after_bytes = start_size(pid) })
-      local t0 = now()
-      local c = sbx.commands:connect(pid, { timeout = 0 })
+      local c = reconnect_into_silence(sbx, "printf first; sleep 0.5; printf second; sleep 30",
+        function(pid) t0 = now() return start_size(pid) end, 0)
       local ok, err = pcall(c.wait, c)
       local took = now() - t0
       assert.is_false(ok)
@@ -61,13 +50,8 @@ describe("fault matrix (end to end)", function()
     it("keeps the output received before the silence", function()
       envd.KEEPALIVE_INTERVAL = 2   -- "first" (1 s in) must come before any keepalive
       local sbx = e2e.sandbox(finally)
-      local h = sbx.commands:run("sleep 1; printf first; sleep 1; printf second; sleep 30", { background = true, timeout = 0 })
-      e2e.defer(finally, function() pcall(h.kill, h) end)
-      local pid = h.pid
-      h:disconnect()
-      fault(finally, { mode = "silent", sandboxId = sbx.sandbox_id, match = "/process.Process/Connect", count = 1,
-                       after_bytes = start_size(pid) + stdout_size("first") })
-      local c = sbx.commands:connect(pid, { timeout = 0 })
+      local c = reconnect_into_silence(sbx, "sleep 1; printf first; sleep 1; printf second; sleep 30",
+        function(pid) return start_size(pid) + stdout_size("first") end, 0)
       local ok, err = pcall(c.wait, c)
       assert.is_false(ok)
       assert.are.equal("stalled", err.kind, tostring(err))
@@ -77,14 +61,8 @@ describe("fault matrix (end to end)", function()
     it("with a timeout shorter than the silence limit ends at the timeout", function()
       envd.KEEPALIVE_INTERVAL = 5   -- silence limit 15 s: the 2 s timeout comes first
       local sbx = e2e.sandbox(finally)
-      local h = sbx.commands:run("sleep 30", { background = true, timeout = 0 })
-      e2e.defer(finally, function() pcall(h.kill, h) end)
-      local pid = h.pid
-      h:disconnect()
-      fault(finally, { mode = "silent", sandboxId = sbx.sandbox_id, match = "/process.Process/Connect", count = 1,
-                       after_bytes = start_size(pid) })
-      local t0 = now()
-      local c = sbx.commands:connect(pid, { timeout = 2 })
+      local t0
+      local c = reconnect_into_silence(sbx, "sleep 30", function(pid) t0 = now() return start_size(pid) end, 2)
       local ok, err = pcall(c.wait, c)
       local took = now() - t0
       assert.is_false(ok)
@@ -103,16 +81,7 @@ describe("fault matrix (end to end)", function()
   end)
 
   describe("REST answers", function()
-    it("429 with Retry-After seconds is waited out and retried", function()
-      local sbx = e2e.sandbox(finally)
-      fault(finally, { mode = "status", status = 429, retry_after = 1, surface = "api",
-                       match = "/sandboxes/" .. sbx.sandbox_id, count = 1 })
-      local t0 = now()
-      assert.are.equal("running", sbx:get_info().state)
-      local took = now() - t0
-      assert.is_true(took >= 0.9 and took < 5, ("took %.1f s"):format(took))
-    end)
-
+    -- Retry-After in seconds, max_retries and 503-on-GET-only: retry_spec.lua (end to end).
     it("429 with Retry-After as an HTTP date is waited out and retried", function()
       local sbx = e2e.sandbox(finally)
       fault(finally, { mode = "status", status = 429, retry_after = http_date(2), surface = "api",

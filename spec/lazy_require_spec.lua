@@ -1,13 +1,8 @@
 -- require("e2b") loads what a call needs when it needs it (issue 12: <= 5 ms; the timing is bench
 -- N5's job, these check which modules load, so they cannot flake). Each case runs
 -- spec/support/loaded_after.lua in a fresh interpreter: this process has loaded everything.
-local function interpreter()
-  local i = -1
-  while arg and arg[i - 1] do i = i - 1 end
-  return arg and arg[i] or "lua5.4"
-end
-
-local function q(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
+local host = require("spec.support.host")
+local interpreter, q = host.interpreter, host.quote
 
 -- Runs the steps in a fresh interpreter with `cpath` (default: this one's); step -> its line.
 local function run(steps, cpath)

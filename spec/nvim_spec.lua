@@ -3,7 +3,7 @@
 -- when nvim or the LuaJIT build of the core is missing.
 local e2e = require("spec.support.e2e")
 
-local function sh_quote(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
+local sh_quote = require("spec.support.host").quote
 
 describe("Neovim plugin (headless)", function()
   it("streams into a scratch buffer with the editor responsive; stop cancels; lists and kills", function()

@@ -3,15 +3,8 @@
 -- README's snippets cannot rot.
 local e2e = require("spec.support.e2e")
 
-local function shell_quote(s)
-  return "'" .. tostring(s):gsub("'", "'\"'\"'") .. "'"
-end
-
-local function interpreter()
-  local i = -1
-  while arg and arg[i - 1] do i = i - 1 end
-  return arg and arg[i] or "lua5.4"
-end
+local host = require("spec.support.host")
+local interpreter, shell_quote = host.interpreter, host.quote
 
 local function runnable_blocks()
   local f = assert(io.open("README.md", "rb"))

@@ -1,19 +1,8 @@
 -- docs/reference.md is generated from the LuaLS annotations (scripts/gen_reference.lua) and must
 -- match the code: a changed annotation, a new public function or error class without a
 -- regenerated page fails here.
-local function interpreter()
-  local i = -1
-  while arg and arg[i - 1] do i = i - 1 end
-  return arg and arg[i] or "lua5.4"
-end
-
-local function read(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("*a")
-  f:close()
-  return s
-end
-
+local host = require("spec.support.host")
+local interpreter, read = host.interpreter, host.read
 describe("docs/reference.md", function()
   it("is what scripts/gen_reference.lua makes from the annotations now", function()
     local p = assert(io.popen(interpreter() .. " scripts/gen_reference.lua 2>&1"))

@@ -10,17 +10,7 @@ local Sandbox = e2b.Sandbox
 
 local function now() return require("e2b.core").now_ms() / 1000 end
 
--- POST a fault rule to the emulator's control endpoint (cleared after the test).
-local function fault(finally, rule)
-  local ctl = e2e.emulator and e2e.emulator.control_url
-  assert(ctl, "the emulator's control_url is needed for fault injection")
-  local p = io.popen(("curl -sS --max-time 5 -X POST -d '%s' %s/faults"):format(
-    require("e2b.json").encode(rule), ctl))
-  local out = p:read("*a")
-  p:close()
-  assert.matches('"id"', out)
-  e2e.defer(finally, function() os.execute(("curl -sS --max-time 5 -X DELETE %s/faults >/dev/null"):format(ctl)) end)
-end
+local fault = e2e.fault
 
 describe("retries (unit)", function()
   local function cfg(fake, extra)

@@ -4,7 +4,7 @@
 --
 -- It builds for and runs lua5.4 whatever interpreter runs busted, so it runs once per test.sh
 -- run (under the 5.4 pass of the matrix) rather than five times the same.
-local function sh_quote(s) return "'" .. tostring(s):gsub("'", "'\"'\"'") .. "'" end
+local sh_quote = require("spec.support.host").quote
 
 local function run(cmd)
   local p = assert(io.popen(cmd .. " 2>&1"))

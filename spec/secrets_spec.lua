@@ -11,14 +11,8 @@ local BAD_PROXY_PASSWORD = "WrongPr0xy-93ad"
 local GIT_USER = "gituser"
 local GIT_PASSWORD = "G1tT0ken-5f0e2a"
 
-local function sh_quote(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
-
-local function slurp(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("*a")
-  f:close()
-  return s
-end
+local host = require("spec.support.host")
+local slurp, sh_quote = host.read, host.quote
 
 describe("secrets", function()
   local proxy_server

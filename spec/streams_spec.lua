@@ -1,30 +1,9 @@
 -- Long-lived process streams against the emulator: idle streams stay up, the stream timeout is
 -- not the request timeout, and output received before a failure is kept on the error.
 local e2e = require("spec.support.e2e")
-local transport = require("e2b.transport")
 local core = require("e2b.core")
-local b64 = require("e2b.envd").b64encode
 
-local json = require("e2b.json")
-
--- Fault rules on the helper's emulator (README "Fault injection"); cleared when the test ends.
-local function fault(finally, rule)
-  e2e.require_emulator()
-  local emu = assert(e2e.emulator, "fault specs need the emulator spec/helper.lua starts (E2B_API_URL is set)")
-  local t = transport.new({ request_timeout = 10 })
-  local res = t:request({ method = "POST", url = emu.control_url .. "/faults",
-    headers = { ["Content-Type"] = "application/json" }, body = json.encode(rule) })
-  assert.are.equal(201, res.status, res.body)
-  e2e.defer(finally, function()
-    t:request({ method = "DELETE", url = emu.control_url .. "/faults" })
-    t:close()
-  end)
-end
-
--- Bytes of one enveloped stream message as envd's JSON codec writes it.
-local function envelope_size(payload) return 5 + #payload end
-local function start_size(pid) return envelope_size('{"event":{"start":{"pid":' .. pid .. '}}}') end
-local function stdout_size(s) return envelope_size('{"event":{"data":{"stdout":"' .. b64(s) .. '"}}}') end
+local fault, start_size, stdout_size = e2e.fault, e2e.start_size, e2e.stdout_size
 
 describe("process streams (end to end)", function()
   before_each(function() e2e.require_emulator() end)

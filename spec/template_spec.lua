@@ -7,24 +7,8 @@ local e2e = require("spec.support.e2e")
 local e2b = require("e2b")
 local T = e2b.Template
 local files = require("e2b.template.files")
-
-local function sh(cmd)
-  local r = os.execute(cmd)
-  assert(r == true or r == 0, cmd)
-end
-
-local function write(path, data)
-  local f = assert(io.open(path, "wb"))
-  f:write(data)
-  f:close()
-end
-
-local function read(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("*a")
-  f:close()
-  return s
-end
+local host = require("spec.support.host")
+local sh, write, read = host.sh, host.write, host.read
 
 -- A file context: app/ (a.txt, sub/run.sh 0755, link -> a.txt, x.log), notes.txt, .dockerignore.
 local function context()

@@ -2,40 +2,11 @@
 local e2e = require("spec.support.e2e")
 local u = require("spec.support.unit")
 local e2b = require("e2b")
+local host = require("spec.support.host")
+local sh, tmpdir, write, read = host.sh, host.tmpdir, host.write, host.read_if
 local errors = e2b.errors
 
-local function sh(cmd)
-  local ok = os.execute(cmd)
-  assert(ok == true or ok == 0, "failed: " .. cmd)
-end
-
-local function tmpdir(finally)
-  local p = os.tmpname()
-  os.remove(p)
-  sh("mkdir -p " .. p)
-  e2e.defer(finally, function() os.execute("rm -rf " .. p) end)
-  return p
-end
-
-local function write(path, data)
-  local f = assert(io.open(path, "wb"))
-  f:write(data)
-  f:close()
-end
-
-local function read(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("*a")
-  f:close()
-  return s
-end
-
-local function raised(fn, ...)
-  local ok, err = pcall(fn, ...)
-  assert.is_false(ok, "expected an error")
-  return err
-end
+local raised = u.raised
 
 local function rss_kb()
   return tonumber(read("/proc/self/status"):match("VmRSS:%s*(%d+)"))

@@ -19,7 +19,7 @@ local function curl(args)
   return tonumber(status), body
 end
 
-local function q(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
+local q = require("spec.support.host").quote
 
 describe("signed URLs (unit)", function()
   it("matches the Appendix B vectors", function()

@@ -67,9 +67,39 @@ e2b_client *e2b_client_new(long max_connections) {
   return c;
 }
 
+CURL *e2b_client_take_easy(e2b_client *c) {
+  if (c->nidle > 0) return c->idle[--c->nidle];
+  CURL *e = curl_easy_init();
+  if (e) curl_easy_setopt(e, CURLOPT_SHARE, c->share); /* kept by curl_easy_reset */
+  return e;
+}
+
+void e2b_client_give_easy(e2b_client *c, CURL *easy) {
+  if (c->nidle == c->capidle && c->capidle < E2B_IDLE_MAX) {
+    size_t cap = c->capidle ? c->capidle * 2 : 4;
+    if (cap > E2B_IDLE_MAX) cap = E2B_IDLE_MAX;
+    CURL **p = realloc(c->idle, cap * sizeof *p);
+    if (p) {
+      c->idle = p;
+      c->capidle = cap;
+    }
+  }
+  if (c->nidle == c->capidle) { /* full (or no memory to grow): not kept */
+    curl_easy_cleanup(easy);
+    return;
+  }
+  curl_easy_reset(easy);
+  c->idle[c->nidle++] = easy;
+}
+
+size_t e2b_client_idle(const e2b_client *c) { return c->nidle; }
+
 void e2b_client_free(e2b_client *c) {
   if (!c) return;
   while (c->all) e2b_request_free(c->all);
+  /* before the share: curl_share_cleanup refuses while handles still use it */
+  while (c->nidle > 0) curl_easy_cleanup(c->idle[--c->nidle]);
+  free(c->idle);
   if (c->multi) curl_multi_cleanup(c->multi);
   if (c->share) curl_share_cleanup(c->share);
   free(c->socks);

@@ -22,7 +22,13 @@ struct e2b_client {
   int active;
   e2b_request *all;                    /* every live request (doubly linked) */
   e2b_request *news_head, *news_tail;  /* requests with news (FIFO) */
+  CURL **idle;                         /* reset easy handles kept for the next requests */
+  size_t nidle, capidle;
 };
+
+/* At most this many idle easy handles per client (~25 KiB each): as many as ran at once, up to
+ * this, so a burst of concurrent calls does not pay curl_easy_init/cleanup on the next burst. */
+#define E2B_IDLE_MAX 128
 
 typedef struct e2b_hdr {
   char *name, *value;
@@ -64,6 +70,13 @@ struct e2b_request {
 };
 
 long long e2b_now_ms(void);
+/* An easy handle for a new request: an idle one (options reset to curl's defaults, the client's
+ * share still attached) or a fresh one with the share set. NULL when out of memory. */
+CURL *e2b_client_take_easy(e2b_client *c);
+/* The request is done with `easy` (detached from the multi): reset it and keep it, or clean it
+ * up when the pool is full. Nothing of the request survives curl_easy_reset: every option,
+ * callback, pointer and header list it was given goes back to curl's defaults. */
+void e2b_client_give_easy(e2b_client *c, CURL *easy);
 void e2b_news(e2b_request *x);
 /* Called by the client when curl reports the request finished. */
 void e2b_request_finish(e2b_request *x, CURLcode rc);

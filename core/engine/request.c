@@ -161,16 +161,6 @@ static size_t on_read(char *p, size_t size, size_t n, void *ud) {
   return got;
 }
 
-static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
-                       curl_off_t ulnow) {
-  e2b_request *x = ud;
-  x->progress[0] = (double)ulnow;
-  x->progress[1] = (double)ultotal;
-  x->progress[2] = (double)dlnow;
-  x->progress[3] = (double)dltotal;
-  return 0;
-}
-
 /* Verbose trace with secrets removed; C only, straight to stderr. */
 static int on_debug(CURL *easy, curl_infotype type, char *p, size_t n, void *ud) {
   (void)easy;
@@ -259,11 +249,41 @@ static int setup_body(e2b_request *x, const e2b_request_spec *s) {
   return 0;
 }
 
+/* Line i of the request's headers: the caller's, then "Content-Type:" when no_ct, then
+ * "Expect:" (100-continue costs a round trip, or a 1 s stall, on big bodies; servers do not need it). */
+static const char *header_line(const e2b_request_spec *s, const char *no_ct, size_t i) {
+  if (i < s->nheaders) return s->headers[i];
+  return i == s->nheaders && no_ct ? no_ct : "Expect:";
+}
+
+/* The request's header lines as one curl_slist in a single block (nodes, then the strings):
+ * one malloc instead of two per line. The list is ours, so it is freed with free(). */
+static int build_headers(e2b_request *x, const e2b_request_spec *s) {
+  /* curl would label a body without Content-Type as a urlencoded form: send none instead */
+  int has_ct = 0;
+  for (size_t i = 0; i < s->nheaders; i++) has_ct |= strncasecmp(s->headers[i], "content-type:", 13) == 0;
+  const char *no_ct = !has_ct && (s->has_body || s->body_file) ? "Content-Type:" : NULL;
+  size_t n = s->nheaders + (no_ct ? 1 : 0) + 1, bytes = 0;
+  for (size_t i = 0; i < n; i++) bytes += strlen(header_line(s, no_ct, i)) + 1;
+  struct curl_slist *nodes = malloc(n * sizeof *nodes + bytes);
+  if (!nodes) return -1;
+  char *p = (char *)(nodes + n);
+  for (size_t i = 0; i < n; i++) {
+    const char *line = header_line(s, no_ct, i);
+    size_t len = strlen(line);
+    memcpy(p, line, len + 1);
+    nodes[i].data = p;
+    nodes[i].next = i + 1 < n ? &nodes[i + 1] : NULL;
+    p += len + 1;
+  }
+  x->headers = nodes;
+  return 0;
+}
+
 static int setup(e2b_request *x, const e2b_request_spec *s) {
   CURL *e = x->easy;
   char msg[320];
   curl_easy_setopt(e, CURLOPT_PRIVATE, (char *)x);
-  curl_easy_setopt(e, CURLOPT_SHARE, x->client->share);
   curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->curl_err);
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
@@ -273,9 +293,6 @@ static int setup(e2b_request *x, const e2b_request_spec *s) {
   curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
   curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
-  curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
-  curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
-  curl_easy_setopt(e, CURLOPT_XFERINFODATA, x);
   curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, s->timeout_ms);
   curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, s->connect_timeout_ms);
   if (s->accept_encoding) curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
@@ -292,23 +309,7 @@ static int setup(e2b_request *x, const e2b_request_spec *s) {
     snprintf(msg, sizeof msg, "invalid URL '%s'", x->display);
     return fail_now(x, "protocol", CURLE_URL_MALFORMAT, msg);
   }
-  for (size_t i = 0; i < s->nheaders; i++) {
-    struct curl_slist *l = curl_slist_append(x->headers, s->headers[i]);
-    if (!l) return fail_now(x, "io", 0, "out of memory copying request headers");
-    x->headers = l;
-  }
-  /* curl would label a body without Content-Type as a urlencoded form: send none instead */
-  int has_ct = 0;
-  for (size_t i = 0; i < s->nheaders; i++) has_ct |= strncasecmp(s->headers[i], "content-type:", 13) == 0;
-  if (!has_ct && (s->has_body || s->body_file)) {
-    struct curl_slist *l2 = curl_slist_append(x->headers, "Content-Type:");
-    if (!l2) return fail_now(x, "io", 0, "out of memory copying request headers");
-    x->headers = l2;
-  }
-  /* Expect: 100-continue costs a round trip (or a 1 s stall) on big bodies; servers do not need it. */
-  struct curl_slist *l = curl_slist_append(x->headers, "Expect:");
-  if (!l) return fail_now(x, "io", 0, "out of memory copying request headers");
-  x->headers = l;
+  if (build_headers(x, s) < 0) return fail_now(x, "io", 0, "out of memory copying request headers");
   curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
   if (setup_body(x, s) < 0) return -1;
   int bodyless = !s->has_body && !s->body_file && !s->has_multipart;
@@ -340,7 +341,7 @@ e2b_request *e2b_request_new(e2b_client *c, const e2b_request_spec *s) {
     x->out_path = strdup(s->response_file);
     if (!x->out_path) { free(x); return NULL; }
   }
-  x->easy = curl_easy_init();
+  x->easy = e2b_client_take_easy(c);
   if (!x->easy) { free(x->out_path); free(x); return NULL; }
   link_client(x);
   if (setup(x, s) < 0) return x; /* already failed and queued as news */
@@ -379,8 +380,9 @@ static const char *kind_of(CURLcode rc) {
   }
 }
 
-void e2b_request_finish(e2b_request *x, CURLcode rc) {
-  /* curl does not always call the progress callback after the last bytes: take the totals */
+/* Bytes moved so far, from curl's own counters (no progress callback: it would run on every
+ * pass of curl's loop for every request, and the figures are only read now and then). */
+static void read_progress(e2b_request *x) {
   curl_off_t v;
   if (curl_easy_getinfo(x->easy, CURLINFO_SIZE_UPLOAD_T, &v) == CURLE_OK) x->progress[0] = (double)v;
   if (curl_easy_getinfo(x->easy, CURLINFO_CONTENT_LENGTH_UPLOAD_T, &v) == CURLE_OK && v >= 0)
@@ -388,6 +390,10 @@ void e2b_request_finish(e2b_request *x, CURLcode rc) {
   if (curl_easy_getinfo(x->easy, CURLINFO_SIZE_DOWNLOAD_T, &v) == CURLE_OK) x->progress[2] = (double)v;
   if (curl_easy_getinfo(x->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &v) == CURLE_OK && v >= 0)
     x->progress[3] = (double)v;
+}
+
+void e2b_request_finish(e2b_request *x, CURLcode rc) {
+  read_progress(x); /* the final totals (what progress reports from now on) */
   detach(x);
   if (x->out_fp) {
     if (fclose(x->out_fp) != 0 && rc == CURLE_OK) {
@@ -428,9 +434,9 @@ void e2b_request_free(e2b_request *x) {
   }
   if (x->prev) x->prev->next = x->next; else c->all = x->next;
   if (x->next) x->next->prev = x->prev;
-  curl_easy_cleanup(x->easy);
+  e2b_client_give_easy(c, x->easy); /* reset first: curl keeps pointers into x and x->mime */
   if (x->mime) curl_mime_free(x->mime);
-  curl_slist_free_all(x->headers);
+  free(x->headers); /* build_headers' single block */
   if (x->body_fp) fclose(x->body_fp);
   if (x->out_fp) fclose(x->out_fp);
   free(x->out_path);
@@ -506,6 +512,7 @@ const char *e2b_request_http_version(const e2b_request *x) {
   }
 }
 
-void e2b_request_progress(const e2b_request *x, double out[4]) {
+void e2b_request_progress(e2b_request *x, double out[4]) {
+  if (x->attached) read_progress(x); /* in flight: live; afterwards the totals finish kept */
   memcpy(out, x->progress, sizeof x->progress);
 }

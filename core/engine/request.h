@@ -59,6 +59,8 @@ long e2b_client_timeout(e2b_client *c); /* ms until curl's timer, -1 = none */
 size_t e2b_client_nsockets(const e2b_client *c);
 void e2b_client_socket(const e2b_client *c, size_t i, int *fd, int *want_read, int *want_write);
 int e2b_client_active(const e2b_client *c); /* requests in flight */
+/* Idle easy handles kept for reuse (curl_easy_reset keeps connections, DNS and TLS caches). */
+size_t e2b_client_idle(const e2b_client *c);
 /* Next request whose state changed or that has new data, or NULL. Each appears once per batch. */
 e2b_request *e2b_client_next_news(e2b_client *c);
 e2b_request *e2b_client_first(e2b_client *c); /* every live request, to close them */
@@ -91,7 +93,7 @@ void e2b_request_taken(e2b_request *x);
 int e2b_request_paused(const e2b_request *x);
 /* After E2B_FAILED: kind ("timeout", "connect", "dropped", "protocol", "malformed", "io"). */
 const char *e2b_request_error(const e2b_request *x, int *curl_code, const char **message);
-void e2b_request_progress(const e2b_request *x, double out[4]); /* up_now, up_total, down_now, down_total */
+void e2b_request_progress(e2b_request *x, double out[4]); /* up_now, up_total, down_now, down_total */
 /* HTTP version of the answer once headers arrived: "1.0", "1.1", "2", "3", or NULL before. */
 const char *e2b_request_http_version(const e2b_request *x);
 #endif

@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <strings.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -15,9 +17,10 @@
 #include "../engine/connect.h"
 #include "../engine/lines.h"
 #include "../engine/request.h"
+#include "../engine/internal.h" /* E2B_IDLE_MAX */
 
 #define BIG (1024 * 1024)  /* body of /big */
-#define MAXCONN 64
+#define MAXCONN 256
 
 static int listen_fd = -1, port;
 static volatile int stopping = 0;
@@ -115,24 +118,69 @@ static void handle(int fd, const char *path) {
   }
 }
 
+/* /echo answers with the request as it arrived (head and body), on a kept-alive connection. */
+static int echo(int fd, const char *req, size_t head_len, size_t have) {
+  size_t clen = 0;
+  for (const char *p = req; p && p < req + head_len; p = strstr(p, "\r\n")) {
+    if (*p == '\r') p += 2;
+    if (strncasecmp(p, "content-length:", 15) == 0) clen = (size_t)strtoul(p + 15, NULL, 10);
+  }
+  if (clen > 65536) return -1;
+  char all[4096 + 65536];
+  memcpy(all, req, have);
+  size_t n = have;
+  long long end = now_ms() + 5000;
+  while (n < head_len + clen && now_ms() < end) { /* the rest of the body */
+    struct pollfd p = {fd, POLLIN, 0};
+    if (poll(&p, 1, 100) <= 0) continue;
+    ssize_t k = recv(fd, all + n, head_len + clen - n, 0);
+    if (k <= 0) return -1;
+    n += (size_t)k;
+  }
+  if (n < head_len + clen) return -1;
+  char hdr[128];
+  snprintf(hdr, sizeof hdr, "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\n", n);
+  int head = strncmp(req, "HEAD ", 5) == 0; /* the length it would have, and no body */
+  if (send_str(fd, hdr) < 0 || (!head && send_all(fd, all, n) < 0)) return -1;
+  return (int)(n - head_len - clen); /* bytes of the next request already read: none expected */
+}
+
 static void *conn_main(void *arg) {
   int fd = (int)(long)arg;
   char req[4096];
-  size_t n = 0;
-  long long end = now_ms() + 5000;
-  while (n < sizeof req - 1 && now_ms() < end) { /* read the request head */
-    struct pollfd p = {fd, POLLIN, 0};
-    if (poll(&p, 1, 100) <= 0) continue;
-    ssize_t k = recv(fd, req + n, sizeof req - 1 - n, 0);
-    if (k <= 0) break;
-    n += (size_t)k;
+  for (int served = 0; served < 100; served++) { /* keep-alive for /echo, bounded */
+    size_t n = 0;
+    long long end = now_ms() + 5000;
+    char *eoh = NULL;
+    while (n < sizeof req - 1 && now_ms() < end && !stopping) { /* read the request head */
+      struct pollfd p = {fd, POLLIN, 0};
+      if (poll(&p, 1, 100) <= 0) continue;
+      ssize_t k = recv(fd, req + n, sizeof req - 1 - n, 0);
+      if (k <= 0) break;
+      n += (size_t)k;
+      req[n] = '\0';
+      if ((eoh = strstr(req, "\r\n\r\n"))) break;
+    }
     req[n] = '\0';
-    if (strstr(req, "\r\n\r\n")) break;
+    char path[256] = "";
+    sscanf(req, "%*s %255s", path);
+    char *pp = path;
+    if (strncmp(pp, "http://", 7) == 0) { /* through a proxy: absolute form */
+      pp = strchr(pp + 7, '/');
+      if (!pp) pp = path + strlen(path);
+    }
+    if (eoh && strncmp(pp, "/echo", 5) == 0) {
+      if (echo(fd, req, (size_t)(eoh + 4 - req), n) != 0) break;
+      continue;
+    }
+    if (strcmp(pp, "/wait300") == 0) {
+      sleep_ms(300);
+      send_str(fd, "HTTP/1.1 200 OK\r\nContent-Length: 4\r\nConnection: close\r\n\r\nlate");
+    } else if (pp[0]) {
+      handle(fd, pp);
+    }
+    break;
   }
-  req[n] = '\0';
-  char path[256] = "";
-  sscanf(req, "%*s %255s", path);
-  if (path[0]) handle(fd, path);
   shutdown(fd, SHUT_WR);
   close(fd);
   return NULL;
@@ -312,6 +360,9 @@ static void test_paused_stream(e2b_client *c) {
   size_t later;
   e2b_request_bytes(x, &later);
   CHECK(later == held && e2b_request_paused(x) && e2b_request_state(x) == E2B_HEADERS);
+  double pr[4]; /* progress is live while in flight (curl's counters, read when asked) */
+  e2b_request_progress(x, pr);
+  CHECK(pr[2] >= (double)max && pr[2] < BIG && pr[3] == BIG);
   /* taking resumes; every byte arrives, in order */
   e2b_buf body;
   e2b_buf_init(&body);
@@ -444,6 +495,244 @@ static void test_close_during_delivery(e2b_client *c) {
   CHECK(e2b_client_next_news(c) == NULL && e2b_client_active(c) == 0);
 }
 
+/* ---- reused easy handles: nothing of one request may reach the next ---- */
+
+static int accepted(void) {
+  pthread_mutex_lock(&mu);
+  int n = nconn;
+  pthread_mutex_unlock(&mu);
+  return n;
+}
+
+static void spec_init(e2b_request_spec *s, char *url, size_t urlsz, const char *path) {
+  memset(s, 0, sizeof *s);
+  snprintf(url, urlsz, "http://127.0.0.1:%d%s", port, path);
+  s->method = "GET";
+  s->url = url;
+  s->timeout_ms = 10000;
+  s->connect_timeout_ms = 5000;
+}
+
+/* Run s to the end; the raw body (an /echo: the request as the server saw it) into out,
+ * NUL-terminated. Checks that it reused an idle handle when one was there. */
+static e2b_state run_spec(e2b_client *c, const e2b_request_spec *s, char *out, size_t outsz, long *status) {
+  size_t idle = e2b_client_idle(c);
+  e2b_request *x = e2b_request_new(c, s);
+  CHECK(x != NULL);
+  if (idle > 0) CHECK(e2b_client_idle(c) == idle - 1); /* took the pooled handle */
+  e2b_buf body;
+  e2b_buf_init(&body);
+  run(c, x, &body);
+  size_t n = e2b_buf_size(&body) < outsz - 1 ? e2b_buf_size(&body) : outsz - 1;
+  memcpy(out, e2b_buf_peek(&body), n);
+  out[n] = '\0';
+  e2b_buf_free(&body);
+  e2b_state st = e2b_request_state(x);
+  if (status) *status = e2b_request_status(x);
+  e2b_request_free(x);
+  CHECK(e2b_client_idle(c) >= 1); /* its handle went back to the pool */
+  return st;
+}
+
+/* Run s with stderr going to a file; returns how many bytes were written to stderr. */
+static long run_traced(e2b_client *c, const e2b_request_spec *s, char *out, size_t outsz) {
+  char path[] = "/tmp/e2b-test-trace-XXXXXX";
+  int tfd = mkstemp(path);
+  CHECK(tfd >= 0);
+  fflush(stderr);
+  int saved = dup(2);
+  dup2(tfd, 2);
+  run_spec(c, s, out, outsz, NULL);
+  fflush(stderr);
+  dup2(saved, 2);
+  close(saved);
+  long n = (long)lseek(tfd, 0, SEEK_END);
+  close(tfd);
+  unlink(path);
+  return n;
+}
+
+static void test_reuse_carries_nothing(void) {
+  static char a[8192], b[8192];
+  char url[256], url2[256];
+  e2b_request_spec s;
+  e2b_client *c = e2b_client_new(0);
+  CHECK(c != NULL && e2b_client_idle(c) == 0);
+
+  /* A: everything set. B on the same handle: nothing set. */
+  spec_init(&s, url, sizeof url, "/echo");
+  snprintf(url, sizeof url, "http://carry:s3cret@127.0.0.1:%d/echo?q=1", port);
+  const char *ha[] = {"X-Carry: from-a", "Content-Type: text/plain"};
+  s.method = "PUT";
+  s.headers = ha;
+  s.nheaders = 2;
+  s.body = "body-of-a";
+  s.body_len = 9;
+  s.has_body = 1;
+  s.accept_encoding = 1;
+  s.verbose = 1;
+  CHECK(run_traced(c, &s, a, sizeof a) > 0); /* the trace is on */
+  CHECK(strncmp(a, "PUT /echo?q=1 HTTP/1.1\r\n", 24) == 0);
+  CHECK(strstr(a, "X-Carry: from-a") && strstr(a, "Authorization: Basic ") && strstr(a, "Accept-Encoding:"));
+  CHECK(strstr(a, "Content-Type: text/plain") && strstr(a, "Content-Length: 9") && strstr(a, "body-of-a"));
+  CHECK(e2b_client_idle(c) == 1);
+  int conns = accepted();
+  spec_init(&s, url, sizeof url, "/echo");
+  CHECK(run_traced(c, &s, b, sizeof b) == 0); /* no trace any more */
+  CHECK(strncmp(b, "GET /echo HTTP/1.1\r\n", 20) == 0);
+  CHECK(!strstr(b, "X-Carry") && !strstr(b, "Authorization") && !strstr(b, "Accept-Encoding"));
+  CHECK(!strstr(b, "Content-Type") && !strstr(b, "Content-Length") && !strstr(b, "body-of-a"));
+  CHECK(strlen(b) > 20 && strcmp(b + strlen(b) - 4, "\r\n\r\n") == 0); /* a head and no body */
+  CHECK(accepted() == conns); /* and the connection was kept alive across the reuse */
+
+  /* HEAD sets NOBODY: the GET after it must get its body again */
+  spec_init(&s, url, sizeof url, "/echo");
+  s.method = "HEAD";
+  long st = 0;
+  CHECK(run_spec(c, &s, a, sizeof a, &st) == E2B_DONE && st == 200 && a[0] == '\0');
+  spec_init(&s, url, sizeof url, "/echo");
+  CHECK(run_spec(c, &s, b, sizeof b, &st) == E2B_DONE && strncmp(b, "GET /echo HTTP/1.1\r\n", 20) == 0);
+
+  /* a multipart form, then a plain body; a body_file, then nothing; a custom method, then POST */
+  spec_init(&s, url, sizeof url, "/echo");
+  e2b_part part = {"field", "f.txt", "part-data", 9, NULL, "text/x-part"};
+  s.method = "POST";
+  s.parts = &part;
+  s.nparts = 1;
+  s.has_multipart = 1;
+  run_spec(c, &s, a, sizeof a, NULL);
+  CHECK(strstr(a, "multipart/form-data") && strstr(a, "part-data") && strstr(a, "text/x-part"));
+  spec_init(&s, url, sizeof url, "/echo");
+  s.method = "POST";
+  s.body = "x";
+  s.body_len = 1;
+  s.has_body = 1;
+  run_spec(c, &s, b, sizeof b, NULL);
+  CHECK(strncmp(b, "POST /echo HTTP/1.1\r\n", 21) == 0 && strstr(b, "Content-Length: 1\r\n"));
+  CHECK(!strstr(b, "multipart") && !strstr(b, "part-data") && strcmp(b + strlen(b) - 5, "\r\n\r\nx") == 0);
+  char fpath[] = "/tmp/e2b-test-body-XXXXXX";
+  int ffd = mkstemp(fpath);
+  CHECK(ffd >= 0 && write(ffd, "file-body", 9) == 9);
+  close(ffd);
+  spec_init(&s, url, sizeof url, "/echo");
+  s.method = "DELETE";
+  s.body_file = fpath;
+  run_spec(c, &s, a, sizeof a, NULL);
+  CHECK(strncmp(a, "DELETE /echo HTTP/1.1\r\n", 23) == 0 && strstr(a, "file-body"));
+  spec_init(&s, url, sizeof url, "/echo");
+  s.method = "POST";
+  run_spec(c, &s, b, sizeof b, NULL);
+  CHECK(strncmp(b, "POST /echo HTTP/1.1\r\n", 21) == 0 && strstr(b, "Content-Length: 0\r\n"));
+  CHECK(!strstr(b, "file-body") && strcmp(b + strlen(b) - 4, "\r\n\r\n") == 0);
+  unlink(fpath);
+
+  /* a proxy, then none (both loopback: the proxy is our echo server itself) */
+  spec_init(&s, url, sizeof url, "/echo");
+  snprintf(url, sizeof url, "http://127.0.0.2:9/echo");
+  snprintf(url2, sizeof url2, "http://127.0.0.1:%d", port);
+  s.proxy = url2;
+  run_spec(c, &s, a, sizeof a, NULL);
+  CHECK(strncmp(a, "GET http://127.0.0.2:9/echo HTTP/1.1\r\n", 38) == 0);
+  spec_init(&s, url, sizeof url, "/echo");
+  run_spec(c, &s, b, sizeof b, NULL);
+  CHECK(strncmp(b, "GET /echo HTTP/1.1\r\n", 20) == 0);
+
+  /* a short timeout, then none: the slow answer must arrive */
+  spec_init(&s, url, sizeof url, "/wait300");
+  s.timeout_ms = 50;
+  CHECK(run_spec(c, &s, a, sizeof a, NULL) == E2B_FAILED);
+  spec_init(&s, url, sizeof url, "/wait300");
+  s.timeout_ms = 0;
+  CHECK(run_spec(c, &s, b, sizeof b, &st) == E2B_DONE && st == 200 && strcmp(b, "late") == 0);
+
+  /* after a refused connection, an abort mid-stream, a paused stream freed, a request that failed
+   * before it started, and a file download: each next request gets exactly its own answer */
+  for (int k = 0; k < 5; k++) {
+    spec_init(&s, url, sizeof url, "/slow");
+    e2b_request *x = NULL;
+    if (k == 0) {
+      snprintf(url, sizeof url, "http://127.0.0.1:1/refused");
+      CHECK(run_spec(c, &s, a, sizeof a, NULL) == E2B_FAILED);
+    } else if (k == 1 || k == 2) { /* freed while streaming / while paused with a chunk held */
+      if (k == 2) {
+        spec_init(&s, url, sizeof url, "/big");
+        s.max_buffered = 16 * 1024;
+      }
+      x = e2b_request_new(c, &s);
+      long long end = now_ms() + 5000;
+      while ((k == 1 ? e2b_request_state(x) != E2B_HEADERS : !e2b_request_paused(x)) && now_ms() < end) {
+        drain_news(c);
+        e2b_client_step(c, 20);
+      }
+      CHECK(k == 1 ? e2b_request_state(x) == E2B_HEADERS : e2b_request_paused(x));
+      e2b_request_free(x);
+    } else if (k == 3) {
+      s.body_file = "/nonexistent-dir/body";
+      x = e2b_request_new(c, &s);
+      CHECK(x && e2b_request_state(x) == E2B_FAILED);
+      e2b_request_free(x);
+    } else {
+      char out[] = "/tmp/e2b-test-out-XXXXXX";
+      int ofd = mkstemp(out);
+      CHECK(ofd >= 0);
+      close(ofd);
+      spec_init(&s, url, sizeof url, "/hello");
+      s.mode = E2B_RESP_FILE;
+      s.response_file = out;
+      CHECK(run_spec(c, &s, a, sizeof a, NULL) == E2B_DONE && a[0] == '\0');
+      unlink(out);
+    }
+    CHECK(e2b_client_idle(c) >= 1);
+    spec_init(&s, url, sizeof url, "/hello");
+    CHECK(run_spec(c, &s, b, sizeof b, &st) == E2B_DONE && st == 200);
+    CHECK_STR(b, "hello");
+    spec_init(&s, url, sizeof url, "/echo");
+    CHECK(run_spec(c, &s, b, sizeof b, &st) == E2B_DONE && strncmp(b, "GET /echo HTTP/1.1\r\n", 20) == 0);
+  }
+
+  /* concurrent requests on pooled handles: each sees only its own header, twice over */
+  for (int round = 0; round < 2; round++) {
+    enum { N = 20 };
+    e2b_request *xs[N];
+    char hdr[N][32];
+    const char *hl[N][1];
+    for (int i = 0; i < N; i++) {
+      spec_init(&s, url, sizeof url, "/echo");
+      snprintf(hdr[i], sizeof hdr[i], "X-N: n%d-r%d", i, round);
+      hl[i][0] = hdr[i];
+      s.headers = hl[i];
+      s.nheaders = 1;
+      xs[i] = e2b_request_new(c, &s);
+    }
+    for (int i = 0; i < N; i++) {
+      e2b_buf body;
+      e2b_buf_init(&body);
+      run(c, xs[i], &body);
+      e2b_buf_append(&body, "", 1);
+      const char *got = e2b_buf_peek(&body);
+      CHECK(e2b_request_state(xs[i]) == E2B_DONE && strstr(got, hdr[i]));
+      int others = 0;
+      for (const char *p = got; (p = strstr(p, "X-N: ")); p++) others++;
+      CHECK(others == 1);
+      e2b_buf_free(&body);
+    }
+    for (int i = 0; i < N; i++) e2b_request_free(xs[i]);
+    CHECK(e2b_client_idle(c) >= N);
+  }
+
+  /* the pool is bounded: free more requests than it keeps */
+  enum { M = E2B_IDLE_MAX + 5 };
+  static e2b_request *many[M];
+  spec_init(&s, url, sizeof url, "/hello");
+  s.body_file = "/nonexistent-dir/body"; /* fails before starting: cheap */
+  for (int i = 0; i < M; i++) many[i] = e2b_request_new(c, &s);
+  CHECK(e2b_client_idle(c) == 0);
+  for (int i = 0; i < M; i++) e2b_request_free(many[i]);
+  CHECK(e2b_client_idle(c) == E2B_IDLE_MAX);
+  drain_news(c);
+  e2b_client_free(c); /* cleans up the idle handles before the share */
+}
+
 static void test_idempotent_close(void) {
   e2b_request_free(NULL); /* nothing to close */
   e2b_client_free(NULL);
@@ -489,6 +778,7 @@ int main(void) {
   test_close_during_delivery(c);
   e2b_client_free(c);
   test_idempotent_close();
+  test_reuse_carries_nothing();
   server_stop();
   curl_global_cleanup();
   CHECK_DONE();

@@ -248,15 +248,11 @@ end
 -- The next event for the pull iterator: read it (foreground) or take it from the queue the
 -- delivery task fills (background). A callback's error raises here first.
 function Handle:_next_event()
-  background.rethrow(self)
-  if not self._queue then return self:_step() end
-  local ok, ev = pcall(self._queue.pop, self._queue)
-  if not ok then self:disconnect() error(ev, 0) end   -- a canceled wait closes the stream
-  if ev == nil then
+  if not self._queue then
     background.rethrow(self)
-    if self._failed then error(self._failed, 0) end
+    return self:_step()
   end
-  return ev
+  return background.next(self, self.disconnect)
 end
 
 --- Pull iterator over the process's events, in order:

@@ -93,6 +93,7 @@ end
 --   "number"  any number but NaN      "integer" a whole number, finite, |n| <= 2^53
 --   "text"    a string of valid UTF-8 without NUL (the wire is JSON; argv/env cannot carry NUL)
 --   "path"    text that is not empty (envd reads "" as the home directory)
+--   "nonempty" a string that is not empty (an id, name or secret: "" would address nothing)
 --   "json"    a table that JSON can encode: no cycles, not nested deeper than 100
 local type_ok
 local function json_problem(t, seen, depth)
@@ -150,6 +151,11 @@ type_ok = function(value, want)
     if p then return false, p end
     return true
   end
+  if want == "nonempty" then
+    if type(value) ~= "string" then return false end
+    if value == "" then return false, "must not be empty" end
+    return true
+  end
   if want == "json" then
     if type(value) ~= "table" then return false end
     local p = json_problem(value, {}, 1)
@@ -165,7 +171,7 @@ type_ok = function(value, want)
 end
 
 -- Derived types are named by their Lua type in messages ("must be string, got nil").
-local SHOWN = { text = "string", path = "string", json = "table", raw_number = "number" }
+local SHOWN = { text = "string", path = "string", nonempty = "string", json = "table", raw_number = "number" }
 
 local function describe(want)
   if type(want) == "table" then

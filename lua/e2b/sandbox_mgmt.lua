@@ -147,8 +147,7 @@ local DELETE_SNAPSHOT = config.declare("Sandbox.delete_snapshot")
 ---@param opts e2b.ConnectionOpts?
 ---@return boolean
 function Sandbox.delete_snapshot(snapshot_id, opts)
-  DELETE_SNAPSHOT:arg("snapshot_id", snapshot_id, "string")
-  if snapshot_id == "" then DELETE_SNAPSHOT:fail("argument 'snapshot_id' must not be empty") end
+  DELETE_SNAPSHOT:arg("snapshot_id", snapshot_id, "nonempty")
   local _, cfg = config.call(DELETE_SNAPSHOT, opts)
   return (api.request(cfg, "DELETE", "/templates/" .. seg(snapshot_id), { ok = true, codes = { [404] = false } }))
 end

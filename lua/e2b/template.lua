@@ -161,8 +161,7 @@ end
 
 local function check_build(decl, tpl, name, o)
   check_builder(decl, tpl)
-  decl:arg("name", name, "string")
-  if name == "" then decl:fail("argument 'name' must not be empty") end
+  decl:arg("name", name, "nonempty")
   local tags
   if o.tags then
     tags = {}
@@ -371,8 +370,7 @@ local EXISTS = config.declare("Template.exists")
 ---@param opts e2b.ConnectionOpts?
 ---@return boolean
 function Template.exists(name, opts)
-  EXISTS:arg("name", name, "string")
-  if name == "" then EXISTS:fail("argument 'name' must not be empty") end
+  EXISTS:arg("name", name, "nonempty")
   local _, cfg = config.call(EXISTS, opts)
   return (request(cfg, "GET", "/templates/aliases/" .. seg(name), { ok = true,
     codes = { [404] = false, [403] = true } }, errors.TemplateError))
@@ -453,8 +451,7 @@ local DELETE = config.declare("Template.delete")
 ---@param opts e2b.ConnectionOpts?
 ---@return boolean
 function Template.delete(template_id, opts)
-  DELETE:arg("template_id", template_id, "string")
-  if template_id == "" then DELETE:fail("argument 'template_id' must not be empty") end
+  DELETE:arg("template_id", template_id, "nonempty")
   local _, cfg = config.call(DELETE, opts)
   return (request(cfg, "DELETE", "/templates/" .. seg(template_id), { ok = true, codes = { [404] = false } },
     errors.TemplateError))

@@ -75,8 +75,7 @@ local function body_of(decl, o)
 end
 
 local function id_arg(decl, id)
-  decl:arg("webhook_id", id, "string")
-  if id == "" then decl:fail("argument 'webhook_id' must not be empty") end
+  decl:arg("webhook_id", id, "nonempty")
   return api.segment(id)
 end
 
@@ -242,8 +241,7 @@ end
 ---@param signature string?
 ---@return boolean
 function Webhook.verify(secret, raw_body, signature)
-  options.arg("Webhook.verify", "secret", secret, "string")
-  if secret == "" then errors.InvalidArgumentError:raise("Webhook.verify: argument 'secret' must not be empty") end
+  options.arg("Webhook.verify", "secret", secret, "nonempty")
   options.arg("Webhook.verify", "raw_body", raw_body, "string")
   options.arg("Webhook.verify", "signature", signature, { "string", "nil" })
   if signature == nil then return false end

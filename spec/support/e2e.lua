@@ -36,4 +36,33 @@ function M.sandbox(finally, opts)
   return sbx
 end
 
+--- Install a fault rule on the helper's emulator (emulator README "Fault injection"); all rules
+--- are cleared when the test ends.
+---@param finally function busted's finally
+---@param rule table the rule as the control API takes it
+function M.fault(finally, rule)
+  M.require_emulator()
+  local emu = assert(M.emulator, "fault specs need the emulator spec/helper.lua starts (E2B_API_URL is set)")
+  local t = require("e2b.transport").new({ request_timeout = 10 })
+  local res = t:request({ method = "POST", url = emu.control_url .. "/faults",
+    headers = { ["Content-Type"] = "application/json" }, body = require("e2b.json").encode(rule) })
+  assert(res.status == 201, "fault rule refused: " .. tostring(res.status) .. " " .. tostring(res.body))
+  M.defer(finally, function()
+    t:request({ method = "DELETE", url = emu.control_url .. "/faults" })
+    t:close()
+  end)
+end
+
+-- Bytes of one enveloped process-stream message as envd's JSON codec writes it, for
+-- fault rules that cut a stream after a given byte count.
+local function envelope_size(payload) return 5 + #payload end
+
+--- Wire size of envd's start event for `pid`.
+function M.start_size(pid) return envelope_size('{"event":{"start":{"pid":' .. pid .. '}}}') end
+
+--- Wire size of one stdout data event carrying `s`.
+function M.stdout_size(s)
+  return envelope_size('{"event":{"data":{"stdout":"' .. require("e2b.envd").b64encode(s) .. '"}}}')
+end
+
 return M

@@ -199,8 +199,7 @@ local FROM_IMAGE = options.declare("Template:from_image", { { "username", "strin
 ---@return e2b.TemplateBuilder
 function B:from_image(image, credentials)
   self_check(self, "from_image")
-  FROM_IMAGE:arg("image", image, "string")
-  if image == "" then FROM_IMAGE:fail("argument 'image' must not be empty") end
+  FROM_IMAGE:arg("image", image, "nonempty")
   local c = credentials ~= nil and FROM_IMAGE:check(credentials) or nil
   if c and (not c.username or not c.password) then
     FROM_IMAGE:fail("both username and password are required when providing registry credentials")
@@ -237,8 +236,7 @@ function B:from_node_image(variant) self_check(self, "from_node_image") return f
 ---@return e2b.TemplateBuilder
 function B:from_template(template)
   self_check(self, "from_template")
-  options.arg("Template:from_template", "template", template, "string")
-  if template == "" then errors.InvalidArgumentError:raise("Template:from_template: argument 'template' must not be empty") end
+  options.arg("Template:from_template", "template", template, "nonempty")
   return from(self, origin(), nil, template)
 end
 
@@ -400,8 +398,7 @@ end
 function B:copy(src, dest, opts)
   self_check(self, "copy")
   local srcs = list_of("Template:copy", "src", src)
-  COPY:arg("dest", dest, "string")
-  if dest == "" then COPY:fail("argument 'dest' must not be empty") end
+  COPY:arg("dest", dest, "nonempty")
   local o = COPY:check(opts)
   if o.mode and (o.mode < 0 or o.mode > 4095) then COPY:fail("'mode' must be a permission from 0 to 07777") end
   local where = origin()
@@ -479,8 +476,7 @@ end
 ---@return e2b.TemplateBuilder
 function B:set_user(user)
   self_check(self, "set_user")
-  options.arg("Template:set_user", "user", user, "string")
-  if user == "" then errors.InvalidArgumentError:raise("Template:set_user: argument 'user' must not be empty") end
+  options.arg("Template:set_user", "user", user, "nonempty")
   return push(self, { type = "USER", args = { user } }, origin())
 end
 
