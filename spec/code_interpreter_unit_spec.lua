@@ -11,17 +11,9 @@ local raised = unit.raised
 
 -- A code-interpreter sandbox created through a fake transport (the environment kept out).
 local function ci_sandbox(extra, created)
-  local fake = F.new()
-  local data = { sandboxID = "isbx1", envdVersion = "0.6.13", envdAccessToken = unit.TOKEN,
-                 templateID = "code-interpreter-v1", trafficAccessToken = "tat-secret-1234" }
+  local data = { templateID = "code-interpreter-v1", trafficAccessToken = "tat-secret-1234" }
   for k, v in pairs(created or {}) do data[k] = v end
-  fake:on("POST /sandboxes", function() return F.json(201, data) end)
-  local getenv = config.getenv
-  config.getenv = function() return nil end
-  local ok, sbx = pcall(ci.Sandbox.create, unit.opts(fake, extra))
-  config.getenv = getenv
-  if not ok then error(sbx, 0) end
-  return sbx, fake
+  return unit.sandbox(extra, data, ci.Sandbox)
 end
 
 local function ndjson(lines) return { status = 200, headers = {}, body = table.concat(lines, "\n") .. "\n" } end
@@ -45,7 +37,7 @@ describe("code_interpreter (unit)", function()
   describe("Sandbox", function()
     it("is created from code-interpreter-v1 unless told otherwise, and is a full e2b.Sandbox", function()
       local sbx, fake = ci_sandbox()
-      local body = F.body(fake.requests[1])
+      local body = F.body(fake.create_request)
       assert.equal("code-interpreter-v1", body.templateID)
       assert.equal(getmetatable(sbx), ci.Sandbox)
       assert.equal("e2b.code_interpreter.Sandbox(id=isbx1)", tostring(sbx))
@@ -55,7 +47,7 @@ describe("code_interpreter (unit)", function()
       fake:on("DELETE /sandboxes/isbx1", function() return { status = 204, headers = {}, body = "" } end)
       assert.is_true(sbx:kill())       -- a base method, called on the derived instance
       local _, fake2 = ci_sandbox({ template = "my-ci" })
-      assert.equal("my-ci", F.body(fake2.requests[1]).templateID)
+      assert.equal("my-ci", F.body(fake2.create_request).templateID)
     end)
 
     it("connects by id to a derived instance; sbx:connect keeps it", function()

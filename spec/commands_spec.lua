@@ -52,6 +52,49 @@ describe("commands (unit)", function()
     assert.are.equal("60000", fake.last.headers["Connect-Timeout-Ms"])
   end)
 
+  it("keeps each call's headers right while the client reuses its header sets", function()
+    fake:on("POST /process.Process/Start", function() return { START, END(0) } end)
+    fake:on("POST /process.Process/List", function() return F.json(200, { processes = {} }) end)
+    local function sent() local h = fake.last.headers return { h["Authorization"], h["Connect-Timeout-Ms"] } end
+    sbx.commands:run("a", { user = "root", timeout = 5 })
+    assert.are.same({ "Basic cm9vdDo=", "5000" }, sent())
+    sbx.commands:run("b")
+    assert.are.same({ nil, "60000" }, sent())
+    sbx.commands:run("c", { user = "user", timeout = 5 })
+    assert.are.same({ "Basic dXNlcjo=", "5000" }, sent())
+    sbx.commands:run("d", { user = "root", timeout = 5 })
+    assert.are.same({ "Basic cm9vdDo=", "5000" }, sent())
+    sbx.commands:list({ request_timeout = 7 })   -- a unary call: its own set, no stream headers
+    assert.are.same({ nil, "7000" }, sent())
+    assert.are.equal("application/json", fake.last.headers["Content-Type"])
+    assert.is_nil(fake.last.headers["Keepalive-Ping-Interval"])
+    -- many distinct timeouts: the sets stay bounded and every request still says its own
+    for i = 1, 40 do
+      sbx.commands:run("e", { timeout = i })
+      assert.are.equal(tostring(i * 1000), fake.last.headers["Connect-Timeout-Ms"])
+    end
+    -- what a set is made of changes: the next request says so
+    local envd = require("e2b.envd")
+    local interval = envd.KEEPALIVE_INTERVAL
+    envd.KEEPALIVE_INTERVAL = 7
+    local ok, err = pcall(sbx.commands.run, sbx.commands, "f")
+    envd.KEEPALIVE_INTERVAL = interval
+    assert(ok, err)
+    assert.are.equal("7", fake.last.headers["Keepalive-Ping-Interval"])
+    sbx.commands:run("g")
+    assert.are.equal("50", fake.last.headers["Keepalive-Ping-Interval"])
+  end)
+
+  it("encodes the start request's strings as JSON whatever they hold", function()
+    fake:on("POST /process.Process/Start", function() return { START, END(0) } end)
+    local cmd = 'printf "%s\\n" \'a/b\' \\ "\226\130\172" \t\r\n\1 }]'
+    sbx.commands:run(cmd, { envs = { ['K"1'] = "v\\\n", B = "" }, cwd = "/tmp/x y\"", tag = "t\"}", stdin = true })
+    assert.are.same({ process = { cmd = "/bin/bash", args = { "-l", "-c", cmd }, envs = { ['K"1'] = "v\\\n", B = "" },
+                                  cwd = "/tmp/x y\"" }, stdin = true, tag = "t\"}" }, F.body(fake.last))
+    sbx.commands:run("x", { envs = {} })   -- empty envs are left out, as before
+    assert.are.same({ process = { cmd = "/bin/bash", args = { "-l", "-c", "x" } }, stdin = false }, F.body(fake.last))
+  end)
+
   it("calls on_stdout/on_stderr as output arrives, never splitting a character", function()
     local euro = "\226\130\172"   -- "€"
     fake:on("POST /process.Process/Start", function()

@@ -106,4 +106,18 @@ function freePort() {
   });
 }
 
-module.exports = { startEmulator, sdkOpts, api, envd, waitFor, httpGet, freePort };
+// For a test file that drives one standalone envd (no API) through the official client: starts
+// it before the file's tests and closes it after them. -> { env, sbx }, filled in by then.
+function officialSandboxOnEnvd(test) {
+  const ctx = { env: null, sbx: null };
+  test.before(async () => {
+    const { Sandbox } = require('e2b');
+    const { startSandboxWithEnvd } = require('../src/envd/standalone');
+    ctx.env = await startSandboxWithEnvd();
+    ctx.sbx = await Sandbox.create({ debug: true, sandboxUrl: ctx.env.url, apiKey: 'e2b_' + '0'.repeat(40) });
+  });
+  test.after(async () => { await ctx.env.close(); });
+  return ctx;
+}
+
+module.exports = { startEmulator, sdkOpts, api, envd, waitFor, httpGet, freePort, officialSandboxOnEnvd };

@@ -2,17 +2,10 @@
 // WatchDir through the official e2b client, and the polling watcher RPCs.
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { Sandbox, FileType, InvalidArgumentError, NotFoundError } = require('e2b');
-const { startSandboxWithEnvd } = require('../src/envd/standalone');
+const { FileType, InvalidArgumentError, NotFoundError } = require('e2b');
+const { officialSandboxOnEnvd } = require('./helpers');
 
-let env;
-let sbx;
-
-test.before(async () => {
-  env = await startSandboxWithEnvd();
-  sbx = await Sandbox.create({ debug: true, sandboxUrl: env.url, apiKey: 'e2b_' + '0'.repeat(40) });
-});
-test.after(async () => { await env.close(); });
+const ctx = officialSandboxOnEnvd(test);
 
 function collector() {
   const events = [];
@@ -35,20 +28,20 @@ function collector() {
 const has = (name, type) => (evs) => evs.some((e) => e.name === name && e.type === type);
 
 test('events of each type with names relative to the watched directory', { timeout: 20000 }, async () => {
-  await sbx.files.makeDir('/home/user/w');
+  await ctx.sbx.files.makeDir('/home/user/w');
   const c = collector();
-  const handle = await sbx.files.watchDir('/home/user/w', c.onEvent, { timeoutMs: 0 });
+  const handle = await ctx.sbx.files.watchDir('/home/user/w', c.onEvent, { timeoutMs: 0 });
   try {
-    await sbx.files.write('/home/user/w/a.txt', 'one');
+    await ctx.sbx.files.write('/home/user/w/a.txt', 'one');
     await c.until(has('a.txt', 'create'));
     await c.until(has('a.txt', 'write'));
-    await sbx.commands.run('chmod 600 /home/user/w/a.txt');
+    await ctx.sbx.commands.run('chmod 600 /home/user/w/a.txt');
     await c.until(has('a.txt', 'chmod'));
-    await sbx.files.rename('/home/user/w/a.txt', '/home/user/w/b.txt');
+    await ctx.sbx.files.rename('/home/user/w/a.txt', '/home/user/w/b.txt');
     await c.until((evs) => has('a.txt', 'rename')(evs) && has('b.txt', 'create')(evs));
-    await sbx.files.remove('/home/user/w/b.txt');
+    await ctx.sbx.files.remove('/home/user/w/b.txt');
     await c.until(has('b.txt', 'remove'));
-    await sbx.files.write('/home/user/w/sub/deep.txt', 'x');
+    await ctx.sbx.files.write('/home/user/w/sub/deep.txt', 'x');
     await c.until(has('sub', 'create'));
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(c.events.some((e) => e.name.startsWith('sub/')), false, 'not recursive unless asked');
@@ -58,17 +51,17 @@ test('events of each type with names relative to the watched directory', { timeo
 });
 
 test('recursive watch with entries', { timeout: 20000 }, async () => {
-  await sbx.files.makeDir('/home/user/r/x');
+  await ctx.sbx.files.makeDir('/home/user/r/x');
   const c = collector();
-  const handle = await sbx.files.watchDir('r', c.onEvent, { recursive: true, includeEntry: true, timeoutMs: 0 });
+  const handle = await ctx.sbx.files.watchDir('r', c.onEvent, { recursive: true, includeEntry: true, timeoutMs: 0 });
   try {
-    await sbx.commands.run('mkdir /home/user/r/x/y && echo hi > /home/user/r/x/y/z.txt');
+    await ctx.sbx.commands.run('mkdir /home/user/r/x/y && echo hi > /home/user/r/x/y/z.txt');
     await c.until(has('x/y/z.txt', 'write'));
     const created = c.events.find((e) => e.name === 'x/y' && e.type === 'create');
     assert.ok(created, JSON.stringify(c.events));
     assert.equal(created.entry.type, FileType.DIR);
     assert.equal(created.entry.path, '/home/user/r/x/y');
-    await sbx.commands.run('rm -r /home/user/r/x/y');
+    await ctx.sbx.commands.run('rm -r /home/user/r/x/y');
     await c.until(has('x/y', 'remove'));
     assert.equal(c.events.find((e) => e.name === 'x/y' && e.type === 'remove').entry, undefined);
   } finally {
@@ -78,11 +71,11 @@ test('recursive watch with entries', { timeout: 20000 }, async () => {
 
 test('recursive watch reports what a new directory already held when its watch began', { timeout: 20000 }, async () => {
   // The whole tree appears faster than a watch can be added to each new directory.
-  await sbx.files.makeDir('/home/user/fast');
+  await ctx.sbx.files.makeDir('/home/user/fast');
   const c = collector();
-  const handle = await sbx.files.watchDir('fast', c.onEvent, { recursive: true, timeoutMs: 0 });
+  const handle = await ctx.sbx.files.watchDir('fast', c.onEvent, { recursive: true, timeoutMs: 0 });
   try {
-    await sbx.commands.run('mkdir -p /home/user/fast/a/b/c && echo hi > /home/user/fast/a/b/c/f.txt && : > /home/user/fast/a/empty');
+    await ctx.sbx.commands.run('mkdir -p /home/user/fast/a/b/c && echo hi > /home/user/fast/a/b/c/f.txt && : > /home/user/fast/a/empty');
     await c.until((evs) => ['a', 'a/b', 'a/b/c', 'a/b/c/f.txt', 'a/empty'].every((n) => has(n, 'create')(evs)));
     await c.until(has('a/b/c/f.txt', 'write'));
     assert.equal(c.events.filter((e) => e.type === 'create' && e.name === 'a/b/c/f.txt').length, 1, 'reported once');
@@ -92,16 +85,16 @@ test('recursive watch reports what a new directory already held when its watch b
 });
 
 test('watch errors: missing path, not a directory', { timeout: 20000 }, async () => {
-  await assert.rejects(sbx.files.watchDir('/home/user/none', () => {}), NotFoundError);
-  await sbx.files.write('/home/user/plain.txt', 'x');
-  await assert.rejects(sbx.files.watchDir('/home/user/plain.txt', () => {}), InvalidArgumentError);
+  await assert.rejects(ctx.sbx.files.watchDir('/home/user/none', () => {}), NotFoundError);
+  await ctx.sbx.files.write('/home/user/plain.txt', 'x');
+  await assert.rejects(ctx.sbx.files.watchDir('/home/user/plain.txt', () => {}), InvalidArgumentError);
 });
 
 test('stream ends with onExit when the stream deadline passes', { timeout: 20000 }, async () => {
-  await sbx.files.makeDir('/home/user/d');
+  await ctx.sbx.files.makeDir('/home/user/d');
   let exited;
   const done = new Promise((r) => { exited = r; });
-  await sbx.files.watchDir('/home/user/d', () => {}, { timeoutMs: 500, onExit: (err) => exited(err) });
+  await ctx.sbx.files.watchDir('/home/user/d', () => {}, { timeoutMs: 500, onExit: (err) => exited(err) });
   const err = await done;
   assert.ok(err, 'onExit receives the deadline error');
 });

@@ -110,6 +110,23 @@ function background.rethrow(owner)
   end
 end
 
+--- The next item of `owner._queue` for its pull iterator (waiting for one); nil once the queue
+--- is closed and empty. A callback's error raises first, then a stream failure kept on
+--- `owner._failed`. A canceled wait calls `close(owner)` (the stream goes) and raises on.
+---@param owner table
+---@param close fun(owner: table)
+---@return any
+function background.next(owner, close)
+  background.rethrow(owner)
+  local ok, item = pcall(owner._queue.pop, owner._queue)
+  if not ok then close(owner) error(item, 0) end
+  if item == nil then
+    background.rethrow(owner)
+    if owner._failed then error(owner._failed, 0) end
+  end
+  return item
+end
+
 -- ---------------------------------------------------------------------------------------------
 -- Bounded queues: what a handle keeps for its pull iterator while nobody pulls.
 

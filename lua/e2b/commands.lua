@@ -21,6 +21,7 @@ local version = require("e2b.version")
 local pcall = require("e2b.compat").pcall
 local options = require("e2b.options")
 local envd = require("e2b.envd")
+local json = require("e2b.json")
 local stream = require("e2b.stream")
 local background = require("e2b.background")
 local core = require("e2b.native")   -- core.join: table.concat without its extra copy (peak 2x, not 3x)
@@ -153,11 +154,11 @@ function Handle:_deliver(which, bytes)
 end
 
 function Handle:_flush()
-  for _, which in ipairs({ "stdout", "stderr" }) do
-    local rest, cb = self._carry[which], self._on[which]
-    self._carry[which] = ""
-    if cb and rest ~= "" then self:_call(cb, rest) end
-  end
+  local carry, on = self._carry, self._on
+  local out, err = carry.stdout, carry.stderr
+  carry.stdout, carry.stderr = "", ""
+  if out ~= "" and on.stdout then self:_call(on.stdout, out) end
+  if err ~= "" and on.stderr then self:_call(on.stderr, err) end
 end
 
 -- Raise `err` with the output received so far on it, and remember it for later calls.
@@ -192,6 +193,13 @@ local function decode_event(self, msg)
   return nil   -- start (again), keepalive: nothing for us
 end
 
+-- One message of the stream as an event: false at the end, true for a content-free message.
+local function read_event(self)
+  local msg = self._stream:next()
+  if msg == nil then return false end
+  return decode_event(self, msg) or true
+end
+
 --- The next event (stdout/stderr/pty data in arrival order, then one "exit"), or nil at the end.
 --- Output callbacks are called as events pass. Failures raise with the partial output on the
 --- error (`err.stdout`, `err.stderr`).
@@ -200,11 +208,7 @@ function Handle:_step()
   if self._failed then error(self._failed, 0) end
   while true do
     if self._finished then return nil end
-    local ok, ev = pcall(function()
-      local msg = self._stream:next()
-      if msg == nil then return false end
-      return decode_event(self, msg) or true
-    end)
+    local ok, ev = pcall(read_event, self)
     if not ok then
       -- the result is already known, or disconnect closed the stream under a waiting read
       if self._end or self._disconnected then self._finished = true return nil end
@@ -244,15 +248,11 @@ end
 -- The next event for the pull iterator: read it (foreground) or take it from the queue the
 -- delivery task fills (background). A callback's error raises here first.
 function Handle:_next_event()
-  background.rethrow(self)
-  if not self._queue then return self:_step() end
-  local ok, ev = pcall(self._queue.pop, self._queue)
-  if not ok then self:disconnect() error(ev, 0) end   -- a canceled wait closes the stream
-  if ev == nil then
+  if not self._queue then
     background.rethrow(self)
-    if self._failed then error(self._failed, 0) end
+    return self:_step()
   end
-  return ev
+  return background.next(self, self.disconnect)
 end
 
 --- Pull iterator over the process's events, in order:
@@ -276,18 +276,9 @@ end
 local WAIT = options.declare("CommandHandle:wait", { { "on_stdout", "callable" }, { "on_stderr", "callable" },
   { "on_pty", "callable" } })
 
---- Wait for the command to finish. Returns the result; raises CommandExitError on a non-zero
---- exit, or the mapped stream error (TimeoutError when `timeout` elapsed, …) carrying the
---- output received so far. On a background handle it first raises (once) what one of its
---- callbacks raised meanwhile; call `wait()` again for the result. Callbacks given here replace
---- the handle's for the output still to come. Events not pulled by `events()` yet are consumed.
----@param opts e2b.WaitOpts?
----@return e2b.CommandResult
-function Handle:wait(opts)
-  local o = WAIT:check(opts)
-  for _, k in ipairs({ "stdout", "stderr", "pty" }) do
-    if o["on_" .. k] then self._on[k] = o["on_" .. k] end
-  end
+-- The result, read to the end once; raises CommandExitError on a non-zero exit. Foreground run
+-- returns it as it is (nobody else holds it); wait() hands out copies.
+local function result(self)
   if not self._result then
     background.rethrow(self)
     if self._disconnected then
@@ -314,6 +305,25 @@ function Handle:wait(opts)
     errors.CommandExitError:raise(("Command exited with code %d and error:\n%s"):format(r.exit_code, r.stderr),
       { stdout = r.stdout, stderr = r.stderr, exit_code = r.exit_code, error = r.error, truncated = r.truncated })
   end
+  return r
+end
+
+--- Wait for the command to finish. Returns the result; raises CommandExitError on a non-zero
+--- exit, or the mapped stream error (TimeoutError when `timeout` elapsed, …) carrying the
+--- output received so far. On a background handle it first raises (once) what one of its
+--- callbacks raised meanwhile; call `wait()` again for the result. Callbacks given here replace
+--- the handle's for the output still to come. Events not pulled by `events()` yet are consumed.
+---@param opts e2b.WaitOpts?
+---@return e2b.CommandResult
+function Handle:wait(opts)
+  if opts ~= nil then
+    local o, on = WAIT:check(opts), self._on
+    if o.on_stdout then on.stdout = o.on_stdout end
+    if o.on_stderr then on.stderr = o.on_stderr end
+    if o.on_pty then on.pty = o.on_pty end
+  end
+  local r = result(self)
+  -- a copy: what a caller does to its result never reaches the next wait()'s
   return { stdout = r.stdout, stderr = r.stderr, exit_code = r.exit_code, error = r.error, truncated = r.truncated }
 end
 
@@ -390,6 +400,19 @@ local RUN = options.declare("commands:run", {
   { "on_stderr", "callable" }, { "stdin", "boolean" }, { "tag", "string" }, { "keep_output", "boolean" },
 })
 
+-- The Start request's JSON text from constant pieces around the encoded values (issue 12: no
+-- request table for the encoder to walk): {"process":{"cmd":"/bin/bash","args":["-l","-c",CMD],
+-- "envs":{…},"cwd":…},"stdin":…,"tag":…}; envs only when not empty.
+local function start_body(cmd, o)
+  local enc = json.encode
+  local envs = o.envs and next(o.envs) and ',"envs":' .. enc(o.envs) or ""
+  local cwd = o.cwd and ',"cwd":' .. enc(o.cwd) or ""
+  local tag = o.tag and ',"tag":' .. enc(o.tag) or ""
+  return '{"process":{"cmd":"/bin/bash","args":["-l","-c",' .. enc(cmd) .. "]" .. envs .. cwd .. "}," ..
+    (o.stdin == true and '"stdin":true' or '"stdin":false') .. tag .. "}"
+end
+Commands._start_body = start_body
+
 ---@class e2b.RunOpts
 ---@field background boolean?      return a handle right after start instead of waiting
 ---@field envs table<string,string>?
@@ -411,13 +434,9 @@ local RUN = options.declare("commands:run", {
 function Commands:run(cmd, opts)
   RUN:arg("cmd", cmd, "text")
   local o = RUN:check(opts)
-  local process = { cmd = "/bin/bash", args = { "-l", "-c", cmd } }
-  if o.envs and next(o.envs) then process.envs = o.envs end
-  if o.cwd then process.cwd = o.cwd end
-  local req = { process = process, stdin = o.stdin == true, tag = o.tag }
-  local h = open(self, "process.Process/Start", req, o, o.background)
+  local h = open(self, "process.Process/Start", start_body(cmd, o), o, o.background)
   if o.background then return h end
-  return h:wait()
+  return result(h)
 end
 
 -- The ProcessSelector for a pid or `{ tag = "…" }`.

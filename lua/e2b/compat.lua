@@ -51,7 +51,7 @@ end
 ---@param fn function
 ---@return boolean ok, any ...
 function compat.pcall(fn, ...)
-  if _VERSION ~= "Lua 5.1" or type(fn) ~= "function" then return pcall(fn, ...) end
+  if type(fn) ~= "function" then return pcall(fn, ...) end
   local me = coroutine.running()
   if not me or not compat.can_yield(3) then return pcall(fn, ...) end
   local args = compat.pack(...)
@@ -62,10 +62,18 @@ function compat.pcall(fn, ...)
     local res = compat.pack(coroutine.resume(co, value))
     if coroutine.status(co) == "dead" then
       parent[co] = nil
-      return compat.unpack(res, 1, res.n)
+      -- Where pcall itself can be yielded through (5.2+, LuaJIT), it is the plain one: no wrapper
+-- call on every SDK call's pcall (issue 12).
+if _VERSION ~= "Lua 5.1" or type(jit) == "table" then compat.pcall = pcall end
+
+return compat.unpack(res, 1, res.n)
     end
     value = coroutine.yield(res[2])     -- a scheduler's yield (or a user's plain one): up
   end
 end
+
+-- Where pcall itself can be yielded through (5.2+, LuaJIT), it is the plain one: no wrapper
+-- call on every SDK call's pcall (issue 12).
+if _VERSION ~= "Lua 5.1" or type(jit) == "table" then compat.pcall = pcall end
 
 return compat

@@ -133,10 +133,39 @@ function Client:headers(user)
   return h
 end
 
+-- An RPC's header sets, built once per client and kept frozen (transport.frozen_headers: their
+-- wire lines are built and sorted once, not per request; issue 12), per (streaming, user on the
+-- wire, timeout). Rebuilt when what they are made of changes; bounded (odd timeouts each make a set).
+local MAX_HEADER_SETS = 32
+
+function Client:_rpc_headers(streaming, user, timeout)
+  user = self:user(user)
+  local c = self._hsets
+  if not c or c.token ~= self.access_token or c.interval ~= envd.KEEPALIVE_INTERVAL or c.n >= MAX_HEADER_SETS then
+    c = { token = self.access_token, interval = envd.KEEPALIVE_INTERVAL, n = 0, [true] = {}, [false] = {} }
+    self._hsets = c
+  end
+  local by_user = c[streaming][user or false]
+  if not by_user then by_user = {} c[streaming][user or false] = by_user end
+  local h = by_user[timeout]
+  if h then return h end
+  h = connect.headers(self:headers(user), { streaming = streaming, timeout = timeout })
+  -- envd's keepalives: an idle stream is not a dead one, but a silent one is
+  if streaming then h["Keepalive-Ping-Interval"] = ("%d"):format(envd.KEEPALIVE_INTERVAL) end
+  h = transport.frozen_headers(h)
+  by_user[timeout] = h
+  c.n = c.n + 1
+  return h
+end
+
 --- The transport this sandbox's requests go through (shared per config; see transport.shared).
 ---@return table
 function Client:transport()
-  return transport.shared(self.cfg)
+  local cfg = self.cfg
+  if cfg.transport then return cfg.transport end   -- a spec's fake, looked up on every call
+  local t = self._shared
+  if not t then t = transport.shared(cfg) self._shared = t end   -- one per client, not a key per call
+  return t
 end
 
 --- GET /health with a short timeout: true (running), false (502, gone), nil (unknown).
@@ -200,11 +229,10 @@ end
 function Client:unary(method, msg, o)
   o = o or {}
   local timeout = o.request_timeout or self.cfg.request_timeout
-  local h = connect.headers(self:headers(o.user), { timeout = timeout })
-  local ok, res = pcall(function()
-    return self:transport():request({ method = "POST", url = self.base_url .. "/" .. method,
-      headers = h, body = json.encode(msg), timeout = timeout })
-  end)
+  local h = self:_rpc_headers(false, o.user, timeout)
+  local t = self:transport()
+  local ok, res = pcall(t.request, t, { method = "POST", url = self.base_url .. "/" .. method,
+    headers = h, body = json.encode(msg), timeout = timeout })
   if not ok then error(self:rpc_failure(res), 0) end
   if res.status ~= 200 then error(self:explain(map.unary_error(res, o.errors)), 0) end
   local data = json.try_decode(res.body)
@@ -251,23 +279,19 @@ end
 
 --- Server-streaming Connect call. Returns a stream (`:next()`, `:close()`).
 ---@param method string "process.Process/Start"
----@param msg table
+---@param msg table|string  the request message, or its JSON text already encoded
 ---@param o e2b.StreamOpts?
 ---@return e2b.RpcStream
 function Client:stream(method, msg, o)
   o = o or {}
   local timeout = o.timeout
   if timeout == nil then timeout = 60 end
-  local h = connect.headers(self:headers(o.user), { streaming = true, timeout = timeout })
-  -- envd's keepalives: an idle stream is not a dead one, but a silent one is
-  local interval = envd.KEEPALIVE_INTERVAL
-  h["Keepalive-Ping-Interval"] = ("%d"):format(interval)
-  local ok, raw = pcall(function()
-    return connect.stream(self:transport(), { method = "POST", url = self.base_url .. "/" .. method,
-      headers = h, body = connect.envelope(json.encode(msg)),
-      timeout = o.request_timeout or self.cfg.request_timeout,   -- until the first message
-      stream_timeout = timeout, idle_timeout = interval * envd.SILENT_PINGS }, o.process_data)
-  end)
+  local h = self:_rpc_headers(true, o.user, timeout)
+  if type(msg) ~= "string" then msg = json.encode(msg) end
+  local ok, raw = pcall(connect.stream, self:transport(), { method = "POST", url = self.base_url .. "/" .. method,
+    headers = h, body = connect.envelope(msg),
+    timeout = o.request_timeout or self.cfg.request_timeout,   -- until the first message
+    stream_timeout = timeout, idle_timeout = envd.KEEPALIVE_INTERVAL * envd.SILENT_PINGS }, o.process_data)
   if not ok then error(self:rpc_failure(raw), 0) end
   return setmetatable({ raw = raw, client = self, errors = o.errors }, Stream)
 end

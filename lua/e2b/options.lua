@@ -286,6 +286,7 @@ local function add_fields(decl, list)
     local d = type(want) == "string" and DERIVED[want] or nil
     decl.fields[fname] = { type = want, base = d and d.base or want, rule = d and d.check, default = default }
     decl.types[fname] = want
+    if default ~= nil then decl.defaults[#decl.defaults + 1] = { fname, default } end
   end
 end
 
@@ -305,7 +306,7 @@ end
 ---@param fields table[]
 ---@return e2b.options.Decl
 function options.declare(name, fields, ...)
-  local decl = setmetatable({ name = name, fields = {}, types = {} }, Decl)
+  local decl = setmetatable({ name = name, fields = {}, types = {}, defaults = {} }, Decl)
   add_fields(decl, fields)
   for i = 1, select("#", ...) do add_fields(decl, (select(i, ...))) end
   return decl
@@ -334,13 +335,20 @@ end
 ---@param opts table?
 ---@return table
 function Decl:check(opts)
+  -- per call (issue 12): the rules of the options given, then the declared defaults (listed
+  -- once at declare time), instead of a walk over every declared field
   local o = options.check(self.name, opts, self.types, self.fields)
-  for k, f in pairs(self.fields) do
-    if o[k] == nil then
-      if f.default ~= nil then o[k] = f.default end
-    elseif f.rule then
-      f.rule(self.name, k, o[k])
+  if opts ~= nil then
+    local fields = self.fields
+    for k, v in pairs(o) do
+      local rule = fields[k].rule
+      if rule then rule(self.name, k, v) end
     end
+  end
+  local defaults = self.defaults
+  for i = 1, #defaults do
+    local d = defaults[i]
+    if o[d[1]] == nil then o[d[1]] = d[2] end
   end
   return o
 end

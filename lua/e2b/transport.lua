@@ -158,7 +158,12 @@ local function seconds(v, name, dflt)
   return v
 end
 
+-- header set -> its wire lines (transport.frozen_headers); weak: a set lives as long as its owner
+local frozen = setmetatable({}, { __mode = "k" })
+
 local function header_lines(h)
+  local cached = frozen[h]
+  if cached then return cached end
   local lines = {}
   if h == nil then return lines end
   if type(h) ~= "table" then bad("bad request option 'headers' (table {Name = value} expected)") end
@@ -170,6 +175,17 @@ local function header_lines(h)
   end
   table.sort(lines)   -- deterministic order on the wire
   return lines
+end
+
+--- A header set sent on many requests (an envd client's RPC headers): `h` ({Name = value}) is
+--- checked and its wire lines built and sorted now, once, instead of per request (issue 12).
+--- Returns `h`, which must not be modified afterwards. The core only reads the lines.
+---@param h table<string, string>
+---@return table<string, string>
+function transport.frozen_headers(h)
+  frozen[h] = nil
+  frozen[h] = header_lines(h)
+  return h
 end
 
 -- Core options for spec; `mode` is the core response mode.

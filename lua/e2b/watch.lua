@@ -102,14 +102,7 @@ end
 --- an error `on_event` raised.
 ---@return e2b.FilesystemEvent?
 function Watch:next()
-  background.rethrow(self)
-  local ok, ev = pcall(self._queue.pop, self._queue)
-  if not ok then self:stop() error(ev, 0) end   -- a canceled wait closes the stream
-  if ev == nil then
-    background.rethrow(self)
-    if self._failed then error(self._failed, 0) end
-  end
-  return ev
+  return background.next(self, self.stop)
 end
 
 --- Pull iterator over the events: `for ev in h:events() do … end`. Ends at stop or timeout.

@@ -13,8 +13,9 @@ function M.opts(fake, extra)
   return o
 end
 
---- A fake transport plus a sandbox created through it (envd 0.6.13, secure).
-function M.sandbox(extra, created)
+--- A fake transport plus a sandbox created through it (envd 0.6.13, secure): `extra` connection
+--- options, `created` fields of the create answer, `class` the Sandbox class (default e2b's).
+function M.sandbox(extra, created, class)
   local fake = F.new()
   local data = { sandboxID = "isbx1", envdVersion = "0.6.13", envdAccessToken = M.TOKEN,
                  templateID = "base", clientID = "6532622b" }
@@ -24,9 +25,10 @@ function M.sandbox(extra, created)
   local config = require("e2b.config")
   local getenv = config.getenv
   config.getenv = function() return nil end
-  local ok, sbx = pcall(require("e2b").Sandbox.create, M.opts(fake, extra))
+  local ok, sbx = pcall((class or require("e2b").Sandbox).create, M.opts(fake, extra))
   config.getenv = getenv
   if not ok then error(sbx, 0) end
+  fake.create_request = fake.requests[1]   -- kept for specs of what create sent
   fake.requests = {}
   return sbx, fake
 end
