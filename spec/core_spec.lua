@@ -160,6 +160,30 @@ describe("e2b.core", function()
     end
   end)
 
+  it("asks for compressed answers except on Connect streams (never compressed there)", function()
+    local plain = json.decode(table.concat(run(client:request({ method = "GET", url = echo.url .. "/echo" }))))
+    assert.truthy(plain.headers["accept-encoding"])
+    for _, mode in ipairs({ "connect", "process" }) do
+      local got = run(client:request({ method = "POST", url = echo.url .. "/echo?as=connect", response = mode }))
+      assert.equal(2, #got)
+      assert.is_nil(json.decode(got[1].data).headers["accept-encoding"])
+      local asked = run(client:request({ method = "POST", url = echo.url .. "/echo?as=connect", response = mode,
+                                         accept_encoding = true }))
+      assert.truthy(json.decode(asked[1].data).headers["accept-encoding"])
+    end
+  end)
+
+  it("never sends Expect: 100-continue, whatever the body size", function()
+    for _, n in ipairs({ 10, 2000, 2 * 1024 * 1024 }) do
+      local t0 = core.now_ms()
+      local got = json.decode(table.concat(run(client:request({ method = "POST", url = echo.url .. "/echo",
+                                                                 body = ("b"):rep(n) }))))
+      assert.equal(n, got.len)
+      assert.is_nil(got.headers["expect"])
+      assert.is_true(core.now_ms() - t0 < 900)   -- no 1 s wait for a "100 Continue"
+    end
+  end)
+
   it("gives a reused connection handle nothing of the request before it", function()
     local a = client:request({ method = "PUT", url = echo.url .. "/echo", body = "first",
                                headers = { "X-First: 1", "Content-Type: text/x-first" } })

@@ -250,10 +250,18 @@ static int setup_body(e2b_request *x, const e2b_request_spec *s) {
 }
 
 /* Line i of the request's headers: the caller's, then "Content-Type:" when no_ct, then
- * "Expect:" (100-continue costs a round trip, or a 1 s stall, on big bodies; servers do not need it). */
+ * "Expect:" when no_expect (100-continue costs a round trip, or a 1 s stall, on big bodies;
+ * servers do not need it). */
 static const char *header_line(const e2b_request_spec *s, const char *no_ct, size_t i) {
   if (i < s->nheaders) return s->headers[i];
   return i == s->nheaders && no_ct ? no_ct : "Expect:";
+}
+
+/* Would curl add "Expect: 100-continue"? Only for bodies of unknown or large size (1 MiB since
+ * 7.x, 1 KiB in old versions: the lower bound is used). Otherwise the "Expect:" line is one more
+ * header for curl to look through on every check it makes. */
+static int may_expect(const e2b_request_spec *s) {
+  return s->body_file || s->has_multipart || (s->has_body && s->body_len >= 1024);
 }
 
 /* The request's header lines as one curl_slist in a single block (nodes, then the strings):
@@ -263,7 +271,8 @@ static int build_headers(e2b_request *x, const e2b_request_spec *s) {
   int has_ct = 0;
   for (size_t i = 0; i < s->nheaders; i++) has_ct |= strncasecmp(s->headers[i], "content-type:", 13) == 0;
   const char *no_ct = !has_ct && (s->has_body || s->body_file) ? "Content-Type:" : NULL;
-  size_t n = s->nheaders + (no_ct ? 1 : 0) + 1, bytes = 0;
+  size_t n = s->nheaders + (no_ct ? 1 : 0) + (may_expect(s) ? 1 : 0), bytes = 0;
+  if (n == 0) return 0; /* no list at all */
   for (size_t i = 0; i < n; i++) bytes += strlen(header_line(s, no_ct, i)) + 1;
   struct curl_slist *nodes = malloc(n * sizeof *nodes + bytes);
   if (!nodes) return -1;

@@ -228,7 +228,9 @@ static void parse(lua_State *L, int t, e2b_request_spec *s, const char **hbuf, s
   s->max_buffered = (size_t)val_count(L, v, F_MAX_BUFFERED, 1048576, 1);
   s->timeout_ms = val_count(L, v, F_TIMEOUT_MS, 60000, 0);
   s->connect_timeout_ms = val_count(L, v, F_CONNECT_TIMEOUT_MS, 10000, 0);
-  s->accept_encoding = val_bool(L, v, F_ACCEPT_ENCODING, 1);
+  /* Connect streams never use HTTP compression (envelopes carry their own flag, which the core
+   * refuses): asking for it there only costs curl a header it formats byte by byte (~3 µs). */
+  s->accept_encoding = val_bool(L, v, F_ACCEPT_ENCODING, s->mode != E2B_RESP_CONNECT);
   s->proxy = val_string(L, v, F_PROXY, NULL, 0);
   s->ca_file = val_string(L, v, F_CA_FILE, NULL, 0);
   s->verbose = val_bool(L, v, F_VERBOSE, 0);

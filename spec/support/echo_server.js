@@ -1,6 +1,7 @@
 // Loopback HTTP/1.1 server for the transport specs. Prints {"port":N,"pid":P} when ready.
 // Routes (query parameters in brackets):
-//   /echo            JSON {method, path, headers, len, sha256, body (utf8, first 64 KiB)}
+//   /echo            JSON {method, path, headers, len, sha256, body (utf8, first 64 KiB)};
+//                    [as=connect]: the same as one Connect message and an end-of-stream
 //   /status/N        answer with status N and body "status N" [ct=content type]
 //   /delay           wait [ms] then answer "late"
 //   /big             [size] bytes of a repeating pattern, honouring socket backpressure
@@ -34,10 +35,15 @@ const server = http.createServer((req, res) => {
   const path = url.pathname;
   if (path === '/echo') {
     readBody(req, (len, sha256, body) => {
+      const o = { method: req.method, path, query: url.search, headers: req.headers,
+                  len, sha256, body: body.toString('latin1') };
+      if (q('as') === 'connect') { // the same, as one Connect message and the end of the stream
+        res.setHeader('content-type', 'application/connect+json');
+        return res.end(Buffer.concat([envelope(0, o), envelope(2, {})]));
+      }
       res.setHeader('content-type', 'application/json');
       res.setHeader('x-multi', 'one');
-      res.end(JSON.stringify({ method: req.method, path, query: url.search, headers: req.headers,
-                               len, sha256, body: body.toString('latin1') }));
+      res.end(JSON.stringify(o));
     });
   } else if (path.startsWith('/status/')) {
     readBody(req, () => {
