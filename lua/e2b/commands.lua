@@ -176,8 +176,11 @@ end
 
 -- Decode one stream message into an event (nil for keepalive and other content-free messages).
 local function decode_event(self, msg)
-  if msg.bytes then   -- decoded by the core
-    return { type = msg.kind, data = msg.bytes }
+  local kind = msg.kind
+  if kind then   -- a record decoded by the core (connect.process_codec)
+    if msg.bytes then return { type = kind, data = msg.bytes } end
+    if kind == "end" then return { type = "exit", exit_code = msg.exit_code, error = msg.error } end
+    return nil   -- start (again)
   end
   local ev = type(msg) == "table" and type(msg.event) == "table" and msg.event or {}
   local d = ev.data
@@ -356,6 +359,7 @@ function Handle:close_stdin()
 end
 
 local function start_event(msg)
+  if msg.kind then return msg.kind == "start" and msg or nil end   -- a record: { kind, pid }
   local start = type(msg.event) == "table" and msg.event.start
   return type(start) == "table" and start or nil
 end
