@@ -22,8 +22,10 @@ connect.FLAG_END = 2
 --- Wrap one message in a Connect envelope: flags 0, 4-byte big-endian length, payload.
 ---@param payload string
 ---@return string
+local pack = string.pack   -- 5.3+: one C call; 5.1/5.2/LuaJIT: string.char
 function connect.envelope(payload)
   local n = #payload
+  if pack then return pack(">I1I4", 0, n) .. payload end
   local floor = math.floor
   return string.char(0, floor(n / 16777216) % 256, floor(n / 65536) % 256, floor(n / 256) % 256, n % 256) .. payload
 end
