@@ -23,6 +23,7 @@ local options = require("e2b.options")
 local envd = require("e2b.envd")
 local json = require("e2b.json")
 local stream = require("e2b.stream")
+local map = require("e2b.envd.errors")
 local background = require("e2b.background")
 local core = require("e2b.native")   -- core.join: table.concat without its extra copy (peak 2x, not 3x)
 
@@ -304,6 +305,8 @@ local WAIT = options.declare("CommandHandle:wait", { { "on_stdout", "callable" }
 
 -- The result, read to the end once; raises CommandExitError on a non-zero exit. Foreground run
 -- returns it as it is (nobody else holds it); wait() hands out copies.
+local finish
+
 local function result(self)
   if not self._result then
     background.rethrow(self)
@@ -326,7 +329,11 @@ local function result(self)
       truncated = truncated(self),
     }
   end
-  local r = self._result
+  return finish(self._result)
+end
+
+-- A result as the caller gets it: itself, or CommandExitError for a non-zero exit.
+finish = function(r)
   if r.exit_code ~= 0 then
     errors.CommandExitError:raise(("Command exited with code %d and error:\n%s"):format(r.exit_code, r.stderr),
       { stdout = r.stdout, stderr = r.stderr, exit_code = r.exit_code, error = r.error, truncated = r.truncated })
@@ -394,13 +401,13 @@ local function open_error(err)
   return err
 end
 
+local START = { start = start_event, open_error = open_error, start_error = "Failed to start process: expected start event" }
+
 --- Open a Start/Connect stream (e2b.stream: its first message must be the `start` event).
 --- `o`: user, timeout (stream, default 60), request_timeout (handshake), on_stdout/on_stderr/on_pty.
 --- Shared with pty.lua. `commands` is what the handle's kill/send_stdin go through. With
 --- `deliver`, a delivery task (e2b.background) drains the stream whenever the SDK waits.
 ---@return e2b.CommandHandle
-local START = { start = start_event, open_error = open_error, start_error = "Failed to start process: expected start event" }
-
 function Commands.open_handle(client, commands, method, req, o, deliver)
   local timeout = o.timeout == nil and DEFAULT_TIMEOUT or o.timeout
   -- `o` as it is: client:stream reads its user, timeout (nil = 60) and request_timeout
@@ -451,16 +458,91 @@ Commands._start_body = start_body
 ---@field tag string?              a name to find the process by (commands:connect({tag = …}))
 ---@field keep_output boolean?     false: keep no output (result and error stdout/stderr are ""), memory stays flat for callers that only stream; default true (the official SDKs always keep it)
 
+local NO_OPTS = RUN:check(nil)   -- read, never written: run without options skips the copy
+
+-- The foreground run's fast path (issue 12). A command run to its end without callbacks reads
+-- the transport stream itself while its messages are the usual ones — the start, output the
+-- core decoded, keepalives, the end event, then the clean end of the stream — keeping the
+-- output as a handle would. At anything else (a raised error, any other message, an end that
+-- carries an error, a kill at the deadline) it hands that back to the stream (raw:push_back)
+-- and builds the general reader over the same stream at that point — envd's RPC stream,
+-- e2b.stream with the same deadline, a handle holding the output so far — which then does
+-- exactly what it would have done had it read the stream from the start.
+local function handover(self, raw, o, timeout, deadline, pid, out, err, ended)
+  local source = self._envd:wrap_stream(raw, o)
+  local s
+  if pid == nil then
+    s = stream.open(source, START, timeout, deadline)   -- the start (or its failure) is still to come
+    pid = int(s.start.pid) or 0
+  else
+    s = stream.open(source, nil, timeout, deadline)
+    s.start = { pid = pid }
+  end
+  local h = new_handle(self, s, pid, o)
+  h._out, h._err, h._end = out, err, ended
+  return result(h)
+end
+
+local function run_fast(self, body, o)
+  local timeout = o.timeout
+  local raw = self._envd:open_stream("process.Process/Start", body, o, true)
+  local deadline = timeout > 0 and core.now_ms() + timeout * 1000 or nil
+  local pid, out, err, ended = nil, false, false, false
+  local kept = o.keep_output ~= false
+  while true do
+    local ok, m, info = pcall(raw.next, raw)
+    if not ok or (m == nil and not (ended and map.stream_end_error(info) == nil)) then
+      raw:push_back(ok, m, info)
+      return handover(self, raw, o, timeout, deadline, pid, out, err, ended)
+    end
+    if m == nil then break end   -- the clean end, after the end event
+    local bytes = m.bytes
+    local usual
+    if pid == nil then
+      local st = start_event(m)
+      if st then pid, usual = int(st.pid) or 0, true end
+    elseif bytes then
+      local kind = m.kind
+      if kind == "stdout" then
+        if kept then
+          if not out then out = new_buf() end
+          keep(out, bytes)
+        end
+        usual = true
+      elseif kind == "stderr" then
+        if kept then
+          if not err then err = new_buf() end
+          keep(err, bytes)
+        end
+        usual = true
+      end
+    else
+      local ok2, ev = pcall(decode_event, m)
+      if ok2 and ev == nil then usual = true   -- keepalive, a repeated start: nothing for us
+      elseif ok2 and ev.type == "exit" and not ended
+        and not (ev.exit_code == -1 and deadline and core.now_ms() >= deadline) then
+        ended, usual = ev, true
+      end
+    end
+    if not usual then
+      raw:push_back(true, m)
+      return handover(self, raw, o, timeout, deadline, pid, out, err, ended)
+    end
+  end
+  return finish({ stdout = text(out), stderr = text(err), exit_code = ended.exit_code, error = ended.error })
+end
+
 --- Run `cmd` with `/bin/bash -l -c`. Foreground: returns the result (raises CommandExitError on a
 --- non-zero exit). With `background = true`: returns a CommandHandle.
 ---@param cmd string
 ---@param opts e2b.RunOpts?
 ---@return e2b.CommandResult|e2b.CommandHandle
-local NO_OPTS = RUN:check(nil)   -- read, never written: run without options skips the copy
-
 function Commands:run(cmd, opts)
   RUN:arg("cmd", cmd, "text")
   local o = opts == nil and NO_OPTS or RUN:check(opts)
+  if not (o.background or o.on_stdout or o.on_stderr) then
+    return run_fast(self, start_body(cmd, o), o)
+  end
   local h = open(self, "process.Process/Start", start_body(cmd, o), o, o.background)
   if o.background then return h end
   return result(h)

@@ -19,10 +19,11 @@ local json = require("e2b.json")
 --- Envelope flag of the end-of-stream message.
 connect.FLAG_END = 2
 
+local pack = string.pack   -- 5.3+: one C call; 5.1/5.2/LuaJIT: string.char
+
 --- Wrap one message in a Connect envelope: flags 0, 4-byte big-endian length, payload.
 ---@param payload string
 ---@return string
-local pack = string.pack   -- 5.3+: one C call; 5.1/5.2/LuaJIT: string.char
 function connect.envelope(payload)
   local n = #payload
   if pack then return pack(">I1I4", 0, n) .. payload end

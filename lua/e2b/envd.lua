@@ -284,6 +284,14 @@ end
 ---@param process_data boolean?  as `o.process_data` (lets a caller pass its own options table as `o`)
 ---@return e2b.RpcStream
 function Client:stream(method, msg, o, process_data)
+  return self:wrap_stream(self:open_stream(method, msg, o, process_data), o)
+end
+
+--- The transport stream under `Client:stream` (its messages as the codec makes them, its end as
+--- `nil, end_info`, transport errors raised unmapped): for a reader of the usual messages only,
+--- which hands over to `wrap_stream(raw, o)` (after `raw:push_back`) at anything else.
+---@return table raw
+function Client:open_stream(method, msg, o, process_data)
   o = o or {}
   local timeout = o.timeout
   if timeout == nil then timeout = 60 end
@@ -299,7 +307,15 @@ function Client:stream(method, msg, o, process_data)
     stream_timeout = timeout, idle_timeout = envd.KEEPALIVE_INTERVAL * envd.SILENT_PINGS },
     process_data or o.process_data)
   if not ok then error(self:rpc_failure(raw), 0) end
-  return setmetatable({ raw = raw, client = self, errors = o.errors, closed = false, closed_raw = false }, Stream)
+  return raw
+end
+
+--- The RPC stream over a transport stream from `open_stream` (errors mapped as §4.5 says).
+---@param raw table
+---@param o e2b.StreamOpts?
+---@return e2b.RpcStream
+function Client:wrap_stream(raw, o)
+  return setmetatable({ raw = raw, client = self, errors = o and o.errors, closed = false, closed_raw = false }, Stream)
 end
 
 -- Send a /files-style request spec through the transport's `op` ("request" or "open"): envd

@@ -414,7 +414,7 @@ function T:stream(spec, codec)
   return setmetatable({ t = self, req = req, spec = spec, codec = codec, batch = false, bi = 1,
                         timeout = timeout, started = false, idle = idle > 0 and idle or false,
                         heard = false, checked = false, finished = false, end_info = false,
-                        deadline = timeout > 0 and core.now_ms() + timeout * 1000 or false }, Stream)
+                        deadline = timeout > 0 and core.now_ms() + timeout * 1000 or false, back = false }, Stream)
 end
 
 local function stream_error(s, kind, what)
@@ -447,6 +447,12 @@ end
 --- codec made of the end frame or of a raw answer). Transport failures raise.
 ---@return any, table?
 function Stream:next()
+  local back = self.back
+  if back then   -- handed back (Stream:push_back): delivered again, exactly as it came
+    self.back = false
+    if not back[1] then error(back[2], 0) end
+    return back[2], back[3]
+  end
   local req, codec = self.req, self.codec
   while true do
     if self.finished then return nil, self.end_info or nil end
@@ -508,6 +514,17 @@ function Stream:next()
       end
     end
   end
+end
+
+--- Hand back what the last `next()` gave — `ok` false: the error it raised; else its results
+--- (message, or nil and end_info) — so that the next `next()` delivers it again. A reader that
+--- only knows the usual messages (a fast path) stops there and lets the general reader take
+--- over the same stream from exactly that point. One at a time.
+---@param ok boolean
+---@param a any
+---@param b any
+function Stream:push_back(ok, a, b)
+  self.back = { ok, a, b }
 end
 
 --- Cancel the stream (closes the HTTP exchange). Idempotent.

@@ -95,6 +95,12 @@ local Stream = {}
 Stream.__index = Stream
 
 function Stream:next()
+  local back = self.back
+  if back then   -- as the real one: what was handed back comes again, exactly as it came
+    self.back = nil
+    if not back[1] then error(back[2], 0) end
+    return back[2], back[3]
+  end
   self.i = self.i + 1
   local m = self.msgs[self.i]
   if m == nil then return nil, {} end
@@ -103,6 +109,8 @@ function Stream:next()
   if m.raise then error(m.raise, 0) end
   return m
 end
+
+function Stream:push_back(ok, a, b) self.back = { ok, a, b } end
 
 function Stream:close() self.closed = true end
 
