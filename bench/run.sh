@@ -2,7 +2,7 @@
 # lua-e2b benchmarks: the Lua SDK against the official JS SDK and raw curl, same emulator, same run.
 #   bash bench/run.sh [--rounds N] [--quick] [--file-mib N] [--stream-mib N] [--ci-stream-mib N]
 #                     [--max-minutes M] [--set all|sdk|ci|null] [--null-stream-mib N] [--seq-calls N]
-#                     [--smoke]
+#                     [--null-file-mib N] [--null-file-repeats N] [--smoke]
 # --set null: the client-bound null server (bench/null/server.c) instead of the emulator; lua-e2b,
 # the JS SDK and a C libcurl floor client (bench/null/floor.c); default 5 rounds within 5 minutes.
 # --smoke (with --set null): one tiny round, the report on stdout only (bench/results and docs
@@ -17,7 +17,7 @@ trap 'echo "run.sh: line $LINENO failed: $BASH_COMMAND" >&2' ERR
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BENCH=$ROOT/bench
 rounds=7 file_mib=256 stream_mib=64 ci_stream_mib=10 max_minutes=10 per_run_limit=300 set=all
-null_stream_mib=256 seq_calls=500 par_n=100 par_batches=5 rounds_given= minutes_given= smoke=
+null_stream_mib=256 null_file_mib=256 null_file_repeats=2 seq_calls=500 par_n=100 par_batches=5 rounds_given= minutes_given= smoke=
 
 usage() { sed -n '2,10p' "$0" >&2; exit 2; }
 while [ $# -gt 0 ]; do
@@ -36,6 +36,10 @@ while [ $# -gt 0 ]; do
            set=$2; shift 2 ;;
     --null-stream-mib) [[ "${2:-}" =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --null-stream-mib needs a positive integer" >&2; exit 2; }
                        null_stream_mib=$2; shift 2 ;;
+    --null-file-mib) [[ "${2:-}" =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --null-file-mib needs a positive integer" >&2; exit 2; }
+                     null_file_mib=$2; shift 2 ;;
+    --null-file-repeats) [[ "${2:-}" =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --null-file-repeats needs a positive integer" >&2; exit 2; }
+                         null_file_repeats=$2; shift 2 ;;
     --seq-calls) [[ "${2:-}" =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --seq-calls needs a positive integer" >&2; exit 2; }
                  seq_calls=$2; shift 2 ;;
     --max-minutes) [[ "${2:-}" =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --max-minutes needs a positive integer" >&2; exit 2; }
@@ -49,7 +53,7 @@ if [ "$set" = null ]; then   # the null set: 5 rounds within 5 minutes unless to
   [ -n "$rounds_given" ] || rounds=5
   [ -n "$minutes_given" ] || max_minutes=5
   per_run_limit=120
-  if [ -n "$smoke" ]; then rounds=1 null_stream_mib=1 seq_calls=20 par_n=10 par_batches=1 per_run_limit=60; fi
+  if [ -n "$smoke" ]; then rounds=1 null_stream_mib=1 null_file_mib=1 null_file_repeats=1 seq_calls=20 par_n=10 par_batches=1 per_run_limit=60; fi
 elif [ -n "$smoke" ]; then
   echo "run.sh: --smoke goes with --set null" >&2; exit 2
 fi
@@ -116,10 +120,16 @@ export BENCH_SRC=$work/src.bin BENCH_OUT=$work/out.bin BENCH_STREAM_BYTES=$((str
 export BENCH_CI_STREAM_BYTES=$((ci_stream_mib * 1048576))
 export BENCH_NULL_STREAM_BYTES=$((null_stream_mib * 1048576)) BENCH_SEQ_CALLS=$seq_calls
 export BENCH_PAR_N=$par_n BENCH_PAR_BATCHES=$par_batches
+# N6/N7: each client process moves the file --null-file-repeats times (one sample each)
+export BENCH_NULL_FILE_BYTES=$((null_file_mib * 1048576)) BENCH_NULL_SRC=$work/null-src.bin
+export BENCH_NULL_FILE_REPEATS=$null_file_repeats
 
 # --- inputs and the checksums every client must reproduce ---
 if [ "$set" = null ]; then
   null_stream_sum=$("$work/null-server" --dump-stdout "$BENCH_NULL_STREAM_BYTES" | sha256sum | cut -d' ' -f1)
+  # N6 uploads this file (the server checks it against the same pattern); N7 downloads its bytes
+  "$work/null-server" --dump-file "$BENCH_NULL_FILE_BYTES" >"$BENCH_NULL_SRC"
+  null_file_sum=$(sha256sum <"$BENCH_NULL_SRC" | cut -d' ' -f1)
 else
   head -c "$((file_mib * 1048576))" /dev/urandom >"$BENCH_SRC"
   src_sum=$(sha256sum "$BENCH_SRC" | cut -d' ' -f1)
@@ -139,6 +149,8 @@ client_cmd() {   # client scenario -> the command line
              null_stream_keep) echo "$work/floor stream $BENCH_NULL_STREAM_BYTES keep $BENCH_OUT" ;;
              null_seq) echo "$work/floor seq $BENCH_SEQ_CALLS" ;;
              null_par) echo "$work/floor par $BENCH_PAR_N $BENCH_PAR_BATCHES" ;;
+             null_upload) echo "$work/floor upload $BENCH_NULL_SRC $BENCH_NULL_FILE_BYTES $BENCH_NULL_FILE_REPEATS" ;;
+             null_download) echo "$work/floor download $BENCH_NULL_FILE_BYTES $BENCH_OUT $BENCH_NULL_FILE_REPEATS" ;;
            esac ;;
   esac
 }
@@ -149,6 +161,7 @@ server_ns() { [ -n "$null_pid" ] && cut -d' ' -f1 "/proc/$null_pid/schedstat" ||
 server_metric() {   # scenario ns -> "metric value" or nothing
   case "$1" in
     null_stream_*) awk -v ns="$2" -v b="$BENCH_NULL_STREAM_BYTES" 'BEGIN { printf "server_cpu_s_per_GB %.3f", ns / 1e9 / (b / 1e9) }' ;;
+    null_upload|null_download) awk -v ns="$2" -v b=$((BENCH_NULL_FILE_BYTES * BENCH_NULL_FILE_REPEATS)) 'BEGIN { printf "server_cpu_s_per_GB %.3f", ns / 1e9 / (b / 1e9) }' ;;
     null_seq) awk -v ns="$2" -v n="$BENCH_SEQ_CALLS" 'BEGIN { printf "server_cpu_us_per_call %.3f", ns / 1e3 / n }' ;;
     null_par) awk -v ns="$2" -v n=$((BENCH_PAR_N * BENCH_PAR_BATCHES)) 'BEGIN { printf "server_cpu_us_per_call %.3f", ns / 1e3 / n }' ;;
   esac
@@ -165,7 +178,7 @@ record_fail() {   # scenario client round why
 # run_one scenario client round: one timed client process, its peak RSS, its output checked.
 run_one() {
   local s=$1 c=$2 r=$3 rc=0 ns0 ns1
-  rm -f "$BENCH_OUT"
+  rm -f "$BENCH_OUT" "$BENCH_OUT".*   # N7 writes OUT.1..OUT.R; a file there already would cost a replace
   if [ "$s" = null_require ]; then   # three fresh interpreters: require is a few ms
     for _ in 1 2 3; do
       $(client_cmd "$c" "$s") >>"$work/req" 2>"$work/stderr" || { record_fail "$s" "$c" "$r" "exit $?: $(tail -3 "$work/stderr")"; rm -f "$work/req"; return; }
@@ -190,6 +203,15 @@ run_one() {
               { record_fail "$s" "$c" "$r" "stdout differs from the expected output"; return; } ;;
     null_stream_keep) [ "$(sha256sum <"$BENCH_OUT" | cut -d' ' -f1)" = "$null_stream_sum" ] ||
               { record_fail "$s" "$c" "$r" "stdout differs from the null server's"; return; } ;;
+    null_download)
+      # the first file's SHA-256 against the server's bytes, every later one byte for byte with it
+      [ -f "$BENCH_OUT.1" ] && [ "$(sha256sum <"$BENCH_OUT.1" | cut -d' ' -f1)" = "$null_file_sum" ] ||
+        { record_fail "$s" "$c" "$r" "the downloaded file differs from the null server's"; return; }
+      for k in $(seq 2 "$BENCH_NULL_FILE_REPEATS"); do
+        cmp -s "$BENCH_OUT.1" "$BENCH_OUT.$k" ||
+          { record_fail "$s" "$c" "$r" "downloaded file $k differs from the null server's"; return; }
+      done
+      rm -f "$BENCH_OUT".* ;;
     ci_stream) [ "$(sha256sum <"$BENCH_OUT" | cut -d' ' -f1)" = "$ci_stream_sum" ] ||
                  { record_fail "$s" "$c" "$r" "the cell's stdout differs from the expected output"; return; } ;;
   esac
@@ -208,7 +230,7 @@ clients=(lua js curl)
 scenarios=()
 if [ "$set" = null ]; then
   clients=(lua js floor)
-  scenarios=(null_stream_cb null_stream_keep null_seq null_par null_require)
+  scenarios=(null_stream_cb null_stream_keep null_seq null_par null_upload null_download null_require)
 else
   [ "$set" = ci ] || scenarios+=(roundtrip seq50 par20 files stream)
   [ "$set" = sdk ] || scenarios+=(ci_roundtrip ci_stream)
@@ -251,8 +273,8 @@ load_end=$(cut -d' ' -f1-3 /proc/loadavg)
     printf 'C floor\tbench/null/floor.c on %s (gcc -O2)\n' "$(curl-config --version 2>/dev/null || curl -V | head -1 | cut -d' ' -f1-2)"
     printf 'server\tthe null server (bench/null/server.c, epoll, precomputed answers), one for the whole run, on 127.0.0.1\n'
     printf 'rounds\t%s of %s asked (client order rotated per round); %s s in all\n' "$done_rounds" "$rounds" "$t_total"
-    printf 'sizes\tstream %s MiB (32 KiB data messages), %s sequential calls, %s x %s concurrent calls\n' \
-      "$null_stream_mib" "$seq_calls" "$par_batches" "$par_n"
+    printf 'sizes\tstream %s MiB (32 KiB data messages), %s sequential calls, %s x %s concurrent calls, file %s MiB (x %s per client process)\n' \
+      "$null_stream_mib" "$seq_calls" "$par_batches" "$par_n" "$null_file_mib" "$null_file_repeats"
   else
     printf 'raw curl\t%s, bash %s\n' "$(curl -V | head -1 | cut -d' ' -f1-2)" "${BASH_VERSION%%(*}"
     printf 'emulator\tone for the whole run, on loopback (bubblewrap sandboxes)\n'
@@ -261,7 +283,7 @@ load_end=$(cut -d' ' -f1-3 /proc/loadavg)
   fi
 } >"$work/meta.tsv"
 if [ -n "$smoke" ]; then   # the report on stdout, nothing written into the tree
-  NULL_STREAM_MIB=$null_stream_mib lua5.4 "$BENCH/report.lua" "$results" "$work/meta.tsv"
+  NULL_STREAM_MIB=$null_stream_mib NULL_FILE_MIB=$null_file_mib lua5.4 "$BENCH/report.lua" "$results" "$work/meta.tsv"
   log "smoke run done in ${t_total}s"
   exit "$failed"
 fi
@@ -271,12 +293,12 @@ latest=latest; [ "$set" = all ] || latest=latest-$set   # a partial run keeps th
   echo "# lua-e2b benchmark run"
   echo
   if [ "$set" = null ]; then
-    echo "Produced by \`bash bench/run.sh --set null --rounds $rounds --max-minutes $max_minutes --null-stream-mib $null_stream_mib --seq-calls $seq_calls\`; see docs/benchmarks.md for how to read it."
+    echo "Produced by \`bash bench/run.sh --set null --rounds $rounds --max-minutes $max_minutes --null-stream-mib $null_stream_mib --null-file-mib $null_file_mib --null-file-repeats $null_file_repeats --seq-calls $seq_calls\`; see docs/benchmarks.md for how to read it."
   else
     echo "Produced by \`bash bench/run.sh$( [ "$rounds" = 7 ] || echo " --rounds $rounds")$( [ "$set" = all ] || echo " --set $set") (file $file_mib MiB, stream $stream_mib MiB)\`; see docs/benchmarks.md for how to read it."
   fi
   echo
-  NULL_STREAM_MIB=$null_stream_mib lua5.4 "$BENCH/report.lua" "$results" "$work/meta.tsv"
+  NULL_STREAM_MIB=$null_stream_mib NULL_FILE_MIB=$null_file_mib lua5.4 "$BENCH/report.lua" "$results" "$work/meta.tsv"
 } >"$BENCH/results/$latest.md"
 cp "$results" "$BENCH/results/$latest.tsv"
 
@@ -284,7 +306,7 @@ cp "$results" "$BENCH/results/$latest.tsv"
 # scenarios 1-5 between bench:begin/end, the code interpreter's between bench-ci:begin/end
 doc=$ROOT/docs/benchmarks.md
 update_block() {   # marker-name scenario-filter
-  NULL_STREAM_MIB=$null_stream_mib lua5.4 "$BENCH/report.lua" "$results" "$work/meta.tsv" "$2" >"$work/figures.md"
+  NULL_STREAM_MIB=$null_stream_mib NULL_FILE_MIB=$null_file_mib lua5.4 "$BENCH/report.lua" "$results" "$work/meta.tsv" "$2" >"$work/figures.md"
   [ -f "$doc" ] && grep -q "^<!-- $1:begin -->$" "$doc" || return 0
   lua5.4 - "$doc" "$work/figures.md" "$1" <<'LUA'
 local doc, fig, name = arg[1], arg[2], arg[3]

@@ -17,13 +17,14 @@ describe("bench --set null --smoke", function()
     assert.is_true(ok, ("run.sh exited %s:\n%s"):format(tostring(code), log:sub(-2000)))
     assert.matches("Every run of every client passed its checks", report, 1, true)
     -- a row with a number for all three clients (Lua SDK, JS SDK, C floor) in each 3-client table
-    for _, title in ipairs({ "N1%.", "N2%.", "N3%.", "N4%." }) do
+    for _, title in ipairs({ "N1%.", "N2%.", "N3%.", "N4%.", "N6%.", "N7%." }) do
       local section = report:match("### " .. title .. "(.-)\n###")
       assert.is_truthy(section, "no section " .. title .. " in:\n" .. report)
       local first = section:match("\n| ([%w_]+ %b[]) | ([%d.]+) %b() | ([%d.]+) %b() | ([%d.]+) %b() |")
       assert.is_truthy(first, "section " .. title .. " lacks a figure from a client:\n" .. section)
     end
     assert.matches("| require_ms %[ms, lower is better%] | [%d.]+ %b() | [%d.]+ %b() |", report)
+    assert.matches("| ready_ms %[ms, lower is better%] | [%d.]+ %b() | [%d.]+ %b() |", report)
     assert.matches("server_cpu_s_per_GB", report, 1, true)
   end)
 end)

@@ -270,7 +270,7 @@ describe("e2b.core", function()
     end
   end)
 
-  it("decodes envd process output in C (response = \"process\"), whatever the chunking; other shapes pass as messages", function()
+  it("decodes envd process output and events in C (response = \"process\"), whatever the chunking; other shapes pass as messages", function()
     local b64 = core.b64encode
     local out = "\0\1binary\255\254" .. string.rep("0123456789", 1500)   -- crosses chunks (the echo server reads 64 KiB)
     local wire = {
@@ -285,20 +285,45 @@ describe("e2b.core", function()
       '{"event":{"data":{"stderr":"' .. b64("err2") .. '"}}}',
       '{"event":{"keepalive":{}}}',
       '{"event":{"end":{"exitCode":3}}}',
+      '{"event":{"end":{"exitCode":-1,"status":"signal: killed","error":"signal: killed"}}}',
+      '{"event":{"end":{"status":"exit status 0","exited":true}}}',
+      '{"event":{"end":{"exited":true,"error":""}}}',
+      '{"event":{"end":{"exitCode":1.5}}}',                   -- not an integer: general path
+      '{"event":{"end":{"status":"a\\"b"}}}',                -- an escape: general path
+      '{"event":{"end":{"exited":true,"exited":false}}}',     -- a repeated field: general path
+      '{"event":{"start":{"pid":7,"x":1}}}',                  -- another field: general path
+      '{"event":{"start":{}}}',                               -- pid 0, omitted by protojson
+      '{}',                                                   -- not the end-of-stream envelope
     }
     local raw = {}
     for _, p in ipairs(wire) do raw[#raw + 1] = require("e2b.connect").envelope(p) end
     raw[#raw + 1] = "\2\0\0\0\2{}"
     local hex = table.concat(raw):gsub(".", function(c) return ("%02x"):format(c:byte()) end)
-    local want = { "msg " .. wire[1], "stdout " .. out, "stderr err1", "msg " .. wire[5], "msg " .. wire[6],
-                   "msg " .. wire[7], "pty \27[0m", "stderr err2", "msg " .. wire[10], "msg " .. wire[11], "end {}" }
+    local function count(t) local n = 0 for _ in pairs(t) do n = n + 1 end return n end
+    local want = { "start 7", "stdout " .. out, "stderr err1", "msg " .. wire[5], "msg " .. wire[6],
+                   "msg " .. wire[7], "pty \27[0m", "stderr err2", "msg " .. wire[10], "end 3 false nil",
+                   "end -1 false signal: killed|signal: killed", "end 0 true exit status 0|nil", "end 0 true |",
+                   "msg " .. wire[15], "msg " .. wire[16], "msg " .. wire[17], "msg " .. wire[18], "start 0",
+                   "msg " .. wire[20], "eos" }
     for _, chunk in ipairs({ 1, 2, 3, 5, 7, 64, 16384, 1000000 }) do
       local req = client:request({ method = "POST", url = echo.url .. "/connect", response = "process",
         body = envelopes({ messages = {}, ["end"] = json.null, raw = hex, chunk = chunk }) })
       local got = {}
       for _, m in ipairs(run(req)) do
         assert.equal("table", type(m), tostring(m))
-        if m.kind then   -- a run of decoded bytes: joined with the run before it if of the same kind
+        if m.kind == "start" then
+          assert.equal(2, count(m))
+          assert.equal(math.type and "integer" or "number", math.type and math.type(m.pid) or type(m.pid))
+          got[#got + 1] = "start " .. m.pid
+        elseif m.kind == "end" then
+          assert.equal(m.error == nil and 4 or 5, count(m))
+          assert.equal(math.type and "integer" or "number", math.type and math.type(m.exit_code) or type(m.exit_code))
+          got[#got + 1] = ("end %d %s %s"):format(m.exit_code, tostring(m.exited),
+            m.error == nil and (m.status == "" and "nil" or m.status .. "|nil") or m.status .. "|" .. m.error)
+        elseif m.kind == "eos" then
+          assert.equal(1, count(m))
+          got[#got + 1] = "eos"
+        elseif m.kind then   -- a run of decoded bytes: joined with the run before it if of the same kind
           assert.is_nil(m.data)
           local last = got[#got]
           if last and last:sub(1, #m.kind + 1) == m.kind .. " " then got[#got] = last .. m.bytes

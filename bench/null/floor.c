@@ -6,6 +6,12 @@
  *                                      keep: keep them all (written to OUT after the clock stops)
  *   floor seq N                        N sequential `echo hi`
  *   floor par N BATCHES                BATCHES x N concurrent `echo i` on one multi
+ *   floor upload FILE BYTES [R]        R times (default 1) POST /files?path=/home/user/null-BYTES.bin,
+ *                                      the body streamed from FILE as an SDK sends it to envd >= 0.5.7
+ *                                      (octet-stream, Content-Length; curl's own fread); the server
+ *                                      checks the bytes
+ *   floor download BYTES OUT [R]       R times GET /files?path=/home/user/null-BYTES.bin, the k-th
+ *                                      written to OUT.k (curl's own fwrite; run.sh hashes them)
  * Needs E2B_API_URL, E2B_SANDBOX_URL, E2B_API_KEY. Prints "result <metric> <value>" lines; a
  * wrong answer exits non-zero. */
 #define _GNU_SOURCE
@@ -175,6 +181,16 @@ static void create_sandbox(CURL *h) {
   envd_headers = curl_slist_append(envd_headers, "Expect:");
 }
 
+/* envd's plain-HTTP headers (/files): routing and the access token, no Connect ones */
+static struct curl_slist *files_headers(void) {
+  char b[256];
+  struct curl_slist *hd = NULL;
+  snprintf(b, sizeof b, "E2b-Sandbox-Id: %s", sbx_id); hd = curl_slist_append(hd, b);
+  hd = curl_slist_append(hd, "E2b-Sandbox-Port: 49983");
+  if (token[0]) { snprintf(b, sizeof b, "X-Access-Token: %s", token); hd = curl_slist_append(hd, b); }
+  return curl_slist_append(hd, "Expect:");   /* no 100-continue round trip */
+}
+
 static void kill_sandbox(CURL *h) {
   char url[512], key[256];
   snprintf(url, sizeof url, "%s/sandboxes/%s", api_url, sbx_id);
@@ -305,6 +321,71 @@ int main(int argc, char **argv) {
     printf("result cpu_us_per_call %.3f\n", (c1 - c0) / ((double)n * batches) * 1e6);
     for (int i = 0; i < n; i++) curl_easy_cleanup(hs[i]);
     curl_multi_cleanup(m);
+  } else if (!strcmp(argv[1], "upload") && argc >= 4) {
+    long long bytes = atoll(argv[3]);
+    int repeats = argc >= 5 ? atoi(argv[4]) : 1;
+    char furl[512], b[256];
+    snprintf(furl, sizeof furl, "%s/files?path=%%2Fhome%%2Fuser%%2Fnull-%lld.bin", sbx_url, bytes);
+    struct curl_slist *hd = files_headers();
+    hd = curl_slist_append(hd, "Content-Type: application/octet-stream");
+    for (int k = 0; k < repeats; k++) {
+      stream st = { 0 };
+      double t0 = now_s(), c0 = cpu_s();
+      FILE *f = fopen(argv[2], "rb");
+      if (!f) die("cannot open FILE");
+      if (fseeko(f, 0, SEEK_END) || ftello(f) != bytes || fseeko(f, 0, SEEK_SET)) die("FILE is not BYTES long");
+      curl_easy_setopt(h, CURLOPT_URL, furl);
+      curl_easy_setopt(h, CURLOPT_HTTPHEADER, hd);
+      curl_easy_setopt(h, CURLOPT_POST, 1L);
+      curl_easy_setopt(h, CURLOPT_READDATA, f);   /* curl's default read function: fread */
+      curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)bytes);
+      curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, to_buf);
+      curl_easy_setopt(h, CURLOPT_WRITEDATA, &st);
+      CURLcode rc = curl_easy_perform(h);
+      fclose(f);
+      double t1 = now_s(), c1 = cpu_s();
+      long code = 0;
+      curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+      if (rc != CURLE_OK) die(curl_easy_strerror(rc));
+      snprintf(b, sizeof b, "\"path\":\"/home/user/null-%lld.bin\"", bytes);
+      if (code != 200 || !st.out || !strstr((char *)st.out, b)) {
+        fprintf(stderr, "upload answered %ld: %s\n", code, st.out ? (char *)st.out : "");
+        die("upload not accepted");
+      }
+      free(st.out);
+      printf("result MBps %.3f\n", (double)bytes / 1e6 / (t1 - t0));
+      printf("result cpu_s_per_GB %.3f\n", (c1 - c0) / ((double)bytes / 1e9));
+    }
+    curl_slist_free_all(hd);
+  } else if (!strcmp(argv[1], "download") && argc >= 4) {
+    long long bytes = atoll(argv[2]);
+    int repeats = argc >= 5 ? atoi(argv[4]) : 1;
+    char furl[512], target[4096];
+    snprintf(furl, sizeof furl, "%s/files?path=%%2Fhome%%2Fuser%%2Fnull-%lld.bin", sbx_url, bytes);
+    struct curl_slist *hd = files_headers();
+    for (int k = 1; k <= repeats; k++) {
+      snprintf(target, sizeof target, "%s.%d", argv[3], k);
+      double t0 = now_s(), c0 = cpu_s();
+      FILE *f = fopen(target, "wb");
+      if (!f) die("cannot open OUT");
+      curl_easy_setopt(h, CURLOPT_URL, furl);
+      curl_easy_setopt(h, CURLOPT_HTTPHEADER, hd);
+      curl_easy_setopt(h, CURLOPT_WRITEDATA, f);   /* curl's default write function: fwrite */
+      CURLcode rc = curl_easy_perform(h);
+      if (fclose(f)) die("cannot write OUT");
+      double t1 = now_s(), c1 = cpu_s();
+      long code = 0;
+      curl_off_t got = 0;
+      curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+      curl_easy_getinfo(h, CURLINFO_SIZE_DOWNLOAD_T, &got);
+      if (rc != CURLE_OK) die(curl_easy_strerror(rc));
+      if (code != 200) die("download: not 200");
+      if (got != bytes) die("download: size differs");
+      printf("result MBps %.3f\n", (double)bytes / 1e6 / (t1 - t0));
+      printf("result cpu_s_per_GB %.3f\n", (c1 - c0) / ((double)bytes / 1e9));
+    }
+    curl_slist_free_all(hd);
+    curl_easy_reset(h);
   } else {
     die("unknown scenario");
   }

@@ -13,7 +13,12 @@
  *     command containing "nullbench-stream N": N bytes of stdout in 32 KiB data messages (envd
  *     reads pipes in <= 32 KiB), the 64-byte line pattern of --dump-stdout; "echo X": "X\n".
  *   GET /files?path=..null-N..      200 octet-stream, N bytes of the --dump-file pattern
- *   POST /files                     the body is read and dropped; 200 [{"path","name","type"}]
+ *   POST /files?path=..null-N..     the upload is checked as it arrives, for the cost of a memcmp:
+ *                                   an octet-stream body, or a multipart/form-data body of one
+ *                                   part, must be exactly the N bytes of the --dump-file pattern;
+ *                                   200 [{"path","name","type"}] if so, else 400 saying where it
+ *                                   differs (so a client cannot post a fast time for wrong bytes)
+ *   POST /files (any other path)    the body is read and dropped; 200 [{"path","name","type"}]
  *   GET /health                     204
  * Request bodies may be Content-Length or chunked; Expect: 100-continue is answered. */
 #define _GNU_SOURCE
@@ -54,6 +59,13 @@ typedef struct conn {
   long long body_left;            /* content-length bytes still to read, or current chunk */
   int ch_state;                   /* chunked: 0 size line, 1 data, 2 CRLF after data, 3 trailer */
   char body[INBUF]; size_t bodylen;   /* first INBUF bytes of the body (Start requests are small) */
+  /* a POST /files?path=..null-N.. upload, checked against the file pattern as it arrives */
+  int up;                         /* 0 none, 1 octet-stream, 2 multipart */
+  long long up_want, up_got;      /* N, and the content bytes matched so far */
+  int up_state;                   /* multipart: 0 part head, 1 content, 2 closing delimiter */
+  char boundary[128];
+  char up_buf[1024]; size_t up_buflen;   /* multipart part head / closing delimiter */
+  char up_err[160];               /* first mismatch, reported in the 400 */
   /* response being written */
   seg segs[MAXSEG]; int nseg, cur; long rep; size_t off;
   int writing;
@@ -119,6 +131,8 @@ static const char TERM[] = "0\r\n\r\n";
 static void reset_request(conn *c) {
   c->have_head = 0; c->chunked = 0; c->expect100 = 0; c->body_left = 0; c->ch_state = 0;
   c->bodylen = 0; c->method[0] = 0; c->path[0] = 0;
+  c->up = 0; c->up_want = c->up_got = 0; c->up_state = 0; c->boundary[0] = 0; c->up_buflen = 0;
+  c->up_err[0] = 0;
 }
 
 static void add(conn *c, const char *p, size_t len, long reps, char *own) {
@@ -194,6 +208,25 @@ static void respond_upload(conn *c) {
     path[i] = 0;
   }
   const char *name = strrchr(path, '/'); name = name ? name + 1 : path;
+  if (c->up) {
+    if (!c->up_err[0] && c->up_got != c->up_want)
+      snprintf(c->up_err, sizeof c->up_err, "upload has %lld content bytes, want %lld", c->up_got, c->up_want);
+    if (!c->up_err[0] && c->up == 2 && c->up_state != 2)
+      snprintf(c->up_err, sizeof c->up_err, "multipart body without its closing delimiter");
+    if (!c->up_err[0] && c->up == 2) {
+      char want[160];
+      int wl = snprintf(want, sizeof want, "\r\n--%s--", c->boundary);
+      if (c->up_buflen < (size_t)wl || memcmp(c->up_buf, want, (size_t)wl) ||
+          strspn(c->up_buf + wl, "\r\n") != c->up_buflen - (size_t)wl)
+        snprintf(c->up_err, sizeof c->up_err, "multipart body: no single part, or a bad closing delimiter");
+    }
+    if (c->up_err[0]) {
+      char eb[300];
+      snprintf(eb, sizeof eb, "{\"code\":400,\"message\":\"null server: %s\"}", c->up_err);
+      respond_simple(c, 400, "Bad Request", "application/json", eb);
+      return;
+    }
+  }
   char body[1200];
   snprintf(body, sizeof body, "[{\"path\":\"%s\",\"name\":\"%s\",\"type\":\"file\"}]", path, name);
   respond_simple(c, 200, "OK", "application/json", body);
@@ -255,7 +288,21 @@ static int parse_head(conn *c) {
     else if (!strncasecmp(l, "transfer-encoding:", 18) && strcasestr(l, "chunked")) c->chunked = 1;
     else if (!strncasecmp(l, "expect:", 7) && strcasestr(l, "100-continue")) c->expect100 = 1;
     else if (!strncasecmp(l, "connection:", 11) && strcasestr(l, "close")) c->close_after = 1;
+    else if (!strncasecmp(l, "content-type:", 13) && strcasestr(l, "multipart/form-data")) {
+      char *b = strcasestr(l, "boundary=");
+      if (b) {
+        b += 9;
+        if (*b == '"') b++;
+        size_t bl = strcspn(b, "\";\r\n");
+        if (bl >= sizeof c->boundary) bl = sizeof c->boundary - 1;
+        memcpy(c->boundary, b, bl); c->boundary[bl] = 0;
+      }
+    }
     l = nl + 1;
+  }
+  if (!strcmp(c->method, "POST") && !strncmp(c->path, "/files?", 7)) {
+    long long want = number_after(c->path, strlen(c->path), "null-");
+    if (want >= 0) { c->up = c->boundary[0] ? 2 : 1; c->up_want = want; }
   }
   memmove(c->in, c->in + hl, c->inlen - hl);
   c->inlen -= hl;
@@ -263,7 +310,68 @@ static int parse_head(conn *c) {
   return 1;
 }
 
+/* n content bytes of an upload: they must be the file pattern from offset up_got on. */
+static void up_content(conn *c, const char *p, size_t n) {
+  while (n > 0 && !c->up_err[0]) {
+    size_t off = (size_t)(c->up_got % FILE_BLOCK), m = FILE_BLOCK - off;
+    if (m > n) m = n;
+    if (c->up_got + (long long)m > c->up_want) {
+      snprintf(c->up_err, sizeof c->up_err, "upload longer than %lld bytes", c->up_want);
+      return;
+    }
+    if (memcmp(p, file_block + off, m)) {
+      size_t k = 0;
+      while (p[k] == (char)file_block[off + k]) k++;
+      snprintf(c->up_err, sizeof c->up_err, "upload differs from the pattern at byte %lld", c->up_got + (long long)k);
+      return;
+    }
+    c->up_got += (long long)m; p += m; n -= m;
+  }
+}
+
+/* Body bytes of an upload being checked: the content itself, or a one-part multipart body. */
+static void up_body(conn *c, const char *p, size_t n) {
+  if (c->up == 1) { up_content(c, p, n); return; }
+  while (n > 0 && !c->up_err[0]) {
+    if (c->up_state == 1) {   /* content: exactly up_want bytes, then the delimiter */
+      size_t m = c->up_want - c->up_got < (long long)n ? (size_t)(c->up_want - c->up_got) : n;
+      up_content(c, p, m); p += m; n -= m;
+      if (c->up_got == c->up_want) c->up_state = 2;
+      continue;
+    }
+    /* part head (state 0) or closing delimiter (state 2): small, kept in up_buf */
+    size_t room = sizeof c->up_buf - 1 - c->up_buflen, m = n;
+    if (c->up_state == 0) {   /* take bytes up to the end of the part head only */
+      char *e;
+      size_t keep = c->up_buflen;
+      if (m > room) m = room;
+      memcpy(c->up_buf + keep, p, m); c->up_buflen += m; c->up_buf[c->up_buflen] = 0;
+      e = memmem(c->up_buf, c->up_buflen, "\r\n\r\n", 4);
+      if (!e) {
+        if (c->up_buflen >= sizeof c->up_buf - 1) snprintf(c->up_err, sizeof c->up_err, "multipart part head too long");
+        p += m; n -= m;
+        continue;
+      }
+      size_t head = (size_t)(e - c->up_buf) + 4, used = head - keep;
+      char want[160];
+      int wl = snprintf(want, sizeof want, "--%s\r\n", c->boundary);
+      if (c->up_buflen < (size_t)wl || memcmp(c->up_buf, want, (size_t)wl)) {
+        snprintf(c->up_err, sizeof c->up_err, "multipart body does not start with its boundary");
+        return;
+      }
+      c->up_buflen = 0; c->up_state = 1;
+      p += used; n -= used;
+      if (c->up_want == 0) c->up_state = 2;
+    } else {
+      if (m > room) { snprintf(c->up_err, sizeof c->up_err, "upload longer than %lld bytes", c->up_want); return; }
+      memcpy(c->up_buf + c->up_buflen, p, m); c->up_buflen += m; c->up_buf[c->up_buflen] = 0;
+      p += m; n -= m;
+    }
+  }
+}
+
 static void keep_body(conn *c, const char *p, size_t n) {
+  if (c->up) { up_body(c, p, n); return; }
   size_t room = sizeof c->body - c->bodylen;
   if (n > room) n = room;
   memcpy(c->body + c->bodylen, p, n); c->bodylen += n;

@@ -50,27 +50,59 @@ static int enqueue_data(e2b_connect_dec *d, int kind, const char *b64, size_t n)
   t->flags = 0;
   t->kind = kind;
   t->cap = e2b_b64_decoded_max(n);
+  t->num = 0;
+  t->split = 0;
+  t->exited = t->has_error = 0;
   link_msg(d, t);
   d->queued_bytes += t->len;
   return 1;
 }
 
+/* A start/end event or the end-of-stream `{}` as a record (procdata.h); -1 out of memory. */
+static int enqueue_event(e2b_connect_dec *d, int kind, const e2b_procevent *ev) {
+  size_t n = ev->status_len + ev->error_len;
+  e2b_msg *t = malloc(sizeof *t + n + 1);
+  if (!t) return fail(d, "out of memory decoding a Connect message");
+  t->flags = d->flags;
+  t->kind = kind;
+  t->len = n;
+  t->cap = n + 1;
+  t->num = ev->num;
+  t->split = ev->status_len;
+  t->exited = (unsigned char)ev->exited;
+  t->has_error = ev->error != NULL;
+  if (ev->status_len) memcpy(t->data, ev->status, ev->status_len);
+  if (ev->error_len) memcpy(t->data + ev->status_len, ev->error, ev->error_len);
+  t->data[n] = '\0';
+  link_msg(d, t);
+  d->queued_bytes += n;
+  if (kind == E2B_EVENT_EOS) d->ended = 1;
+  return 0;
+}
+
 static int enqueue(e2b_connect_dec *d, const char *p, size_t n) {
   d->hdr_len = 0;
   d->decoded++;
-  if (d->process_data && d->flags == 0) {
+  if (d->process_data && (d->flags == 0 || d->flags == E2B_CONNECT_FLAG_END)) {
     const char *b64;
     size_t bn;
-    int kind = e2b_procdata_match(p, n, &b64, &bn);
+    int kind = d->flags == 0 ? e2b_procdata_match(p, n, &b64, &bn) : E2B_DATA_NONE;
     if (kind != E2B_DATA_NONE) {
       int rc = enqueue_data(d, kind, b64, bn);
       if (rc != 0) return rc < 0 ? -1 : 0;
+    } else {
+      e2b_procevent ev;
+      kind = e2b_procevent_match(p, n, d->flags == E2B_CONNECT_FLAG_END, &ev);
+      if (kind != E2B_DATA_NONE) return enqueue_event(d, kind, &ev);
     }
   }
   e2b_msg *m = malloc(sizeof *m + n + 1);
   if (!m) return fail(d, "out of memory decoding a Connect message");
   m->flags = d->flags;
   m->kind = E2B_DATA_NONE;
+  m->num = 0;
+  m->split = 0;
+  m->exited = m->has_error = 0;
   m->len = n;
   m->cap = n + 1;
   if (n) memcpy(m->data, p, n);

@@ -1,9 +1,10 @@
 /* Incremental decoder for Connect streaming envelopes:
  *   1 byte flags | 4 bytes big-endian payload length | payload
  * Bytes may arrive split anywhere; partial headers and payloads are carried to the next feed.
- * Complete messages are queued until taken. With process_data set, envd's output messages
- * ({"event":{"data":{"stdout":"<b64>"}}}, procdata.h) are decoded here instead: each becomes a
- * queued run of its bytes; anything else queues as a message. */
+ * Complete messages are queued until taken. With process_data set, envd's process messages of
+ * the exact shapes in procdata.h are decoded here instead: an output message
+ * ({"event":{"data":{"stdout":"<b64>"}}}) becomes a queued run of its bytes, a start or end
+ * event and the end-of-stream `{}` a queued event record; anything else queues as a message. */
 #ifndef E2B_CONNECT_H
 #define E2B_CONNECT_H
 #include <stddef.h>
@@ -19,9 +20,14 @@ typedef struct e2b_msg {
   struct e2b_msg *next;
   unsigned flags;
   int kind;   /* E2B_DATA_NONE: a message, data = its payload (NUL-terminated for convenience);
-               * else (process_data) the decoded output bytes of one data message of this kind */
+               * E2B_DATA_* (process_data): the decoded output bytes of one data message;
+               * E2B_EVENT_* (process_data): an event record (num, exited, data as below) */
   size_t len;
   size_t cap; /* bytes data[] can hold */
+  long long num;          /* START: pid; END: exit code */
+  size_t split;           /* END: data[0..split) is the status, data[split..len) the error */
+  unsigned char exited;   /* END */
+  unsigned char has_error; /* END: the error field was there (it may be "") */
   char data[];
 } e2b_msg;
 

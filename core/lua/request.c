@@ -77,15 +77,32 @@ static int req_take(lua_State *L) {
     lua_createtable(L, n, 0);
     int i = 0;
     for (const e2b_msg *m = e2b_request_msgs(r->x); m; m = m->next) {
-      lua_createtable(L, 0, 2);
-      if (m->kind != E2B_DATA_NONE) { /* "process": a run of decoded output */
+      if (m->kind != E2B_DATA_NONE) { /* "process": decoded output or an event record */
+        lua_createtable(L, 0, m->kind == E2B_EVENT_END ? 5 : 2);
         lua_pushstring(L, e2b_procdata_kind_name(m->kind));
         lua_setfield(L, -2, "kind");
-        lua_pushlstring(L, m->data, m->len);
-        lua_setfield(L, -2, "bytes");
+        if (E2B_KIND_IS_DATA(m->kind)) {
+          lua_pushlstring(L, m->data, m->len);
+          lua_setfield(L, -2, "bytes");
+        } else if (m->kind == E2B_EVENT_START) { /* { kind = "start", pid = n } */
+          lua_pushinteger(L, (lua_Integer)m->num);
+          lua_setfield(L, -2, "pid");
+        } else if (m->kind == E2B_EVENT_END) { /* exit_code, exited, status, error (if there) */
+          lua_pushinteger(L, (lua_Integer)m->num);
+          lua_setfield(L, -2, "exit_code");
+          lua_pushboolean(L, m->exited);
+          lua_setfield(L, -2, "exited");
+          lua_pushlstring(L, m->data, m->split);
+          lua_setfield(L, -2, "status");
+          if (m->has_error) {
+            lua_pushlstring(L, m->data + m->split, m->len - m->split);
+            lua_setfield(L, -2, "error");
+          }
+        } /* E2B_EVENT_EOS: { kind = "eos" }, the end-of-stream message `{}` */
         lua_rawseti(L, -2, ++i);
         continue;
       }
+      lua_createtable(L, 0, 2);
       lua_pushinteger(L, (lua_Integer)m->flags);
       lua_setfield(L, -2, "flags");
       lua_pushlstring(L, m->data, m->len);

@@ -96,7 +96,7 @@ static const wire stream[] = {
 #define NWIRE (sizeof stream / sizeof stream[0])
 typedef struct { int kind; unsigned flags; const char *data; size_t len; } item;
 static const item want[] = {
-  {0, 0, "{\"event\":{\"start\":{\"pid\":1}}}", 0},
+  {E2B_EVENT_START, 0, "", 0},                             /* event records: test_procevent.c */
   {E2B_DATA_STDOUT, 0, "hi\na", 4},
   {E2B_DATA_STDERR, 0, "b", 1},
   {0, 0, "{\"event\":{\"data\":{\"stdout\":\"Y\\u0051==\"}}}", 0},
@@ -105,7 +105,7 @@ static const item want[] = {
   {E2B_DATA_PTY, 0, "\0\1\2", 3},
   {0, 0, "{\"event\":{\"data\":{\"stdout\":\"Y=Q=\"}}}", 0},
   {E2B_DATA_STDOUT, 0, "hi\n\377", 4},
-  {0, 0, "{\"event\":{\"end\":{\"exitCode\":0}}}", 0},
+  {E2B_EVENT_END, 0, "", 0},
   {0, 2, "{\"event\":{\"data\":{\"stdout\":\"aGkK\"}}}", 0},
 };
 #define NWANT (sizeof want / sizeof want[0])
@@ -130,7 +130,11 @@ static void take_into(e2b_connect_dec *d, seen *s) {
   e2b_msg *m = e2b_connect_take(d);
   while (m) {
     e2b_msg *next = m->next;
-    if (m->kind) {
+    if (m->kind >= E2B_EVENT_START) {
+      if (s->wi >= NWANT || want[s->wi].kind != m->kind || m->flags != 0) s->ok = 0;
+      s->wi++;
+      s->last_kind = 0;
+    } else if (m->kind) {
       /* a run continues want[wi-1] if the same kind was last, else starts want[wi] */
       if (!(s->last_kind == m->kind)) {
         if (s->wi >= NWANT || want[s->wi].kind != m->kind) s->ok = 0;
@@ -156,7 +160,7 @@ static void check_seen(const seen *s, const char *ctx) {
   char expect[3][64];
   size_t en[3] = {0, 0, 0};
   for (size_t i = 0; i < NWANT; i++)
-    if (want[i].kind) { memcpy(expect[want[i].kind - 1] + en[want[i].kind - 1], want[i].data, want[i].len); en[want[i].kind - 1] += want[i].len; }
+    if (E2B_KIND_IS_DATA(want[i].kind)) { memcpy(expect[want[i].kind - 1] + en[want[i].kind - 1], want[i].data, want[i].len); en[want[i].kind - 1] += want[i].len; }
   int ok = s->ok && s->wi == NWANT;
   for (int k = 0; k < 3; k++) ok = ok && s->outn[k] == en[k] && memcmp(s->out[k], expect[k], en[k]) == 0;
   if (!ok) fprintf(stderr, "process stream mismatch (%s): %zu items\n", ctx, s->wi);

@@ -197,9 +197,15 @@ function Handle:_fail(err)
   error(err, 0)
 end
 
--- Decode one JSON stream message into an event (nil for keepalive and other content-free
--- messages). Output the core decoded itself (`msg.bytes`) does not come here.
+-- Decode one stream message into an event (nil for keepalive and other content-free messages).
+-- Output the core decoded (`msg.bytes`) is handled before this, without an event table.
 local function decode_event(msg)
+  local kind = msg.kind
+  if kind then   -- a record decoded by the core (connect.process_codec)
+    if msg.bytes then return { type = kind, data = msg.bytes } end
+    if kind == "end" then return { type = "exit", exit_code = msg.exit_code, error = msg.error } end
+    return nil   -- start (again)
+  end
   local ev = type(msg) == "table" and type(msg.event) == "table" and msg.event or {}
   local d = ev.data
   if type(d) == "table" then
@@ -389,6 +395,7 @@ function Handle:close_stdin()
 end
 
 local function start_event(msg)
+  if msg.kind then return msg.kind == "start" and msg or nil end   -- a record: { kind, pid }
   local start = type(msg.event) == "table" and msg.event.start
   return type(start) == "table" and start or nil
 end
@@ -516,6 +523,9 @@ local function run_fast(self, body, o)
         end
         usual = true
       end
+    elseif m.kind == "end" and not ended then   -- the core's record of the end event
+      local ev = { type = "exit", exit_code = m.exit_code, error = m.error }
+      if not (ev.exit_code == -1 and deadline and core.now_ms() >= deadline) then ended, usual = ev, true end
     else
       local ok2, ev = pcall(decode_event, m)
       if ok2 and ev == nil then usual = true   -- keepalive, a repeated start: nothing for us

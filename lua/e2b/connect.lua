@@ -73,13 +73,25 @@ connect.codec = {
 }
 
 --- The codec of envd's process streams (Start/Connect): as `connect.codec`, but the C core
---- decodes output messages (`{"event":{"data":{"stdout"|"stderr"|"pty":"<b64>"}}}`) itself (core
---- response mode "process"), so such a message arrives as `{ kind = "stdout", bytes = "<decoded>" }`
---- (one per message); every other message is a decoded JSON table as usual.
+--- decodes envd's messages of the usual shapes itself (core response mode "process"), so they
+--- arrive as records (one per message):
+---
+--- * `{"event":{"data":{"stdout"|"stderr"|"pty":"<b64>"}}}` → `{ kind = "stdout", bytes = "<decoded>" }`
+--- * `{"event":{"start":{"pid":412}}}` → `{ kind = "start", pid = 412 }`
+--- * `{"event":{"end":{…}}}` → `{ kind = "end", exit_code = 0, exited = true, status = "exit status 0",
+---   error = nil }` (absent fields as protojson's defaults; `error` only when sent)
+--- * the end-of-stream message `{}` → the "end" frame with end_info `{}`
+---
+--- Every other message (unknown fields, escapes, an end-of-stream error, …) is a decoded JSON
+--- table as usual.
 connect.process_codec = setmetatable({
   mode = "process",
   frame = function(m)
-    if m.kind then return "message", m end
+    local kind = m.kind
+    if kind then
+      if kind == "eos" then return "end", {} end
+      return "message", m
+    end
     return connect.codec.frame(m)
   end,
 }, { __index = connect.codec })

@@ -185,10 +185,17 @@ function client:active() end
 function client:close() end
 
 ---@class e2b.core.message
----@field flags integer?  0, or 2 for Connect's end-of-stream message (nil on an output run)
----@field kind ("stdout"|"stderr"|"pty")?  "process" mode: a run of decoded output, in `bytes`
+---@field flags integer?  0, or 2 for Connect's end-of-stream message (nil on a "process" record)
+---@field kind ("stdout"|"stderr"|"pty"|"start"|"end"|"eos")?  "process" mode: a record decoded in C:
+---                      output (in `bytes`), a start (`pid`), an end (`exit_code`, `exited`,
+---                      `status`, `error`) or the end-of-stream `{}` ("eos")
 ---@field bytes string?
----@field data string    the JSON payload
+---@field pid integer?
+---@field exit_code integer?
+---@field exited boolean?
+---@field status string?
+---@field error string?   the end event's error, when envd sent one
+---@field data string?    the JSON payload (not on a "process" record)
 
 ---@class e2b.core.error
 ---@field kind "timeout"|"connect"|"dropped"|"protocol"|"malformed"|"io"
@@ -220,8 +227,9 @@ function request:headers() end
 
 ---What arrived since the last take, in the form of the response mode: a string ("buffer", and
 ---the raw body of an unsuccessful answer in every mode), Connect messages ("connect"), lines
----without "\n" ("lines"), nil ("file"); "process" is "connect" with envd output messages
----decoded in C into { kind, bytes } runs. Taking resumes a paused transfer.
+---without "\n" ("lines"), nil ("file"); "process" is "connect" with envd's output, start, end
+---and end-of-stream messages decoded in C into records ({ kind, … }). Taking resumes a paused
+---transfer.
 ---@return string|e2b.core.message[]|string[]|nil
 function request:take() end
 

@@ -4,7 +4,8 @@
  * keeping what came before), "partial" exactly when the input ends inside an envelope, and
  * queued/queued_bytes counting what is queued. With process_data (chosen by the input), a
  * message the reference sees as envd output (procdata.h, base64 that decodes) must come as a
- * run of exactly its decoded bytes, and every other message unchanged. */
+ * run of exactly its decoded bytes, a start/end event or the end-of-stream `{}` as the record
+ * of what e2b_procevent_match reads, and every other message unchanged. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,14 @@ static int agrees(const e2b_msg *m, unsigned flags, const uint8_t *p, size_t len
     free(out);
     if (ok) return same;
   }
+  e2b_procevent ev;
+  kind = process_data && (flags == 0 || flags == E2B_CONNECT_FLAG_END)
+           ? e2b_procevent_match((const char *)p, len, flags == E2B_CONNECT_FLAG_END, &ev) : 0;
+  if (kind)
+    return m->kind == kind && m->flags == flags && m->num == ev.num && m->exited == ev.exited &&
+           m->has_error == (ev.error != NULL) && m->split == ev.status_len &&
+           m->len == ev.status_len + ev.error_len && memcmp(m->data, ev.status, ev.status_len) == 0 &&
+           (!ev.error_len || memcmp(m->data + ev.status_len, ev.error, ev.error_len) == 0);
   return m->kind == 0 && m->flags == flags && m->len == len && memcmp(m->data, p, len) == 0 &&
          m->data[m->len] == '\0';
 }
