@@ -129,6 +129,8 @@ if [ "$set" = null ]; then
   null_stream_sum=$("$work/null-server" --dump-stdout "$BENCH_NULL_STREAM_BYTES" | sha256sum | cut -d' ' -f1)
   # N6 uploads this file (the server checks it against the same pattern); N7 downloads its bytes
   "$work/null-server" --dump-file "$BENCH_NULL_FILE_BYTES" >"$BENCH_NULL_SRC"
+  # written back now, not 30 s later (the kernel's dirty expiry) in the middle of N6's uploads
+  sync "$BENCH_NULL_SRC"
   null_file_sum=$(sha256sum <"$BENCH_NULL_SRC" | cut -d' ' -f1)
 else
   head -c "$((file_mib * 1048576))" /dev/urandom >"$BENCH_SRC"

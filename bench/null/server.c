@@ -470,8 +470,26 @@ static int step(int ep, conn *c) {
   }
 }
 
+/* An upload's Content-Length body is read in up to 1 MiB at a time straight into one buffer and
+ * checked there (no copy into c->in): fewer wake-ups and syscalls per GB, so the server stays a
+ * small part of what an upload costs. */
+static char upload_buf[1 << 20];
+
 /* One read per readiness event (epoll is level-triggered: more data wakes us again). */
 static void on_read(int ep, conn *c) {
+  if (c->have_head && c->up && !c->chunked && !c->writing && c->inlen == 0 && c->body_left > 0) {
+    size_t want = c->body_left < (long long)sizeof upload_buf ? (size_t)c->body_left : sizeof upload_buf;
+    ssize_t n = read(c->fd, upload_buf, want);
+    if (n == 0) { close_conn(ep, c); return; }
+    if (n < 0) { if (errno != EAGAIN && errno != EINTR) close_conn(ep, c); return; }
+    up_body(c, upload_buf, (size_t)n);
+    c->body_left -= n;
+    if (c->body_left == 0) {
+      route(c);
+      if (step(ep, c) < 0) close_conn(ep, c);
+    }
+    return;
+  }
   ssize_t n = read(c->fd, c->in + c->inlen, INBUF - c->inlen);
   if (n == 0) { close_conn(ep, c); return; }
   if (n < 0) { if (errno != EAGAIN && errno != EINTR) close_conn(ep, c); return; }
