@@ -56,7 +56,7 @@ connect.codec = {
   accept = function(status, headers)
     if status ~= 200 then return "raw" end   -- the core hands the body over undecoded
     local ct = headers["content-type"] or ""
-    if not ct:find("^application/connect%+json") then
+    if ct:sub(1, 24) ~= "application/connect+json" then   -- a prefix: "; charset=…" may follow
       return "protocol", "unexpected content type '" .. ct .. "' for a Connect stream"
     end
     return nil

@@ -149,9 +149,10 @@ end
 
 -- A backstop: public calls check their durations first (options "seconds"), naming their own
 -- option; this keeps a bad value from reaching the core as `timeout_ms`.
+local MAX_SECONDS = options.MAX_SECONDS
 local function seconds(v, name, dflt)
   if v == nil then return dflt end
-  if type(v) ~= "number" or v < 0 or v ~= v or v > options.MAX_SECONDS then
+  if type(v) ~= "number" or v < 0 or v ~= v or v > MAX_SECONDS then
     bad(("option '%s' must be a number of seconds from 0 to %d, got %s"):format(
       name, options.MAX_SECONDS, tostring(v)))
   end
