@@ -23,6 +23,7 @@ local options = require("e2b.options")
 local envd = require("e2b.envd")
 local json = require("e2b.json")
 local stream = require("e2b.stream")
+local map = require("e2b.envd.errors")
 local background = require("e2b.background")
 local core = require("e2b.native")   -- core.join: table.concat without its extra copy (peak 2x, not 3x)
 
@@ -95,7 +96,8 @@ function Handle.__tostring(self)
 end
 
 -- Kept output, as chunks buf[i..j]: all of it, or (bounded) the last Commands.MAX_OUTPUT bytes.
-local function new_buf() return { i = 1, j = 0, n = 0 } end
+-- A handle makes one on the first byte it keeps (a command without stderr never makes that one).
+local function new_buf(bounded) return { i = 1, j = 0, n = 0, bounded = bounded } end
 
 local function keep(buf, bytes)
   local j = buf.j + 1
@@ -114,13 +116,19 @@ local function keep(buf, bytes)
   end
 end
 
-local function text(buf) return core.join(buf, buf.i, buf.j) end
+local function text(buf) return buf and core.join(buf, buf.i, buf.j) or "" end
+local function truncated(self) return (self._out and self._out.truncated) or (self._err and self._err.truncated) or nil end
 
+-- `o`: the call's options (on_stdout, on_stderr, on_pty, keep_output). Every field is set here,
+-- so none is added later (no rehash per command; issue 12).
 local function new_handle(commands, s, pid, o)
   return setmetatable({
     pid = pid, _commands = commands, _stream = s, dropped_events = 0,
-    _out = new_buf(), _err = new_buf(), _carry = { stdout = "", stderr = "" }, _keep = o.keep_output ~= false,
-    _on = { stdout = o.on_stdout, stderr = o.on_stderr, pty = o.on_pty },
+    _out = false, _err = false, _keep = o.keep_output ~= false,
+    _on_stdout = o.on_stdout or false, _on_stderr = o.on_stderr or false, _on_pty = o.on_pty or false,
+    _carry_stdout = "", _carry_stderr = "",   -- an incomplete UTF-8 character held back from a callback
+    _end = false, _finished = false, _result = false,
+    -- (at most 16 fields: _failed, _queue, _disconnected, _bounded come only when they are needed)
   }, Handle)
 end
 
@@ -140,25 +148,40 @@ end
 -- stdout/stderr are kept for the result (unless keep_output = false) and reach callbacks as
 -- whole UTF-8 characters.
 function Handle:_deliver(which, bytes)
-  if which == "pty" then
-    self:_call(self._on.pty, bytes)
-    return
-  end
-  if self._keep then keep(which == "stdout" and self._out or self._err, bytes) end
-  local cb = self._on[which]
-  if cb then
-    local chars, rest = utf8_split(self._carry[which] .. bytes)
-    self._carry[which] = rest
-    if chars ~= "" then self:_call(cb, chars) end
+  if which == "stdout" then
+    if self._keep then
+      local b = self._out
+      if not b then b = new_buf(self._bounded) self._out = b end
+      keep(b, bytes)
+    end
+    local cb = self._on_stdout
+    if cb then
+      local chars, rest = utf8_split(self._carry_stdout .. bytes)
+      self._carry_stdout = rest
+      if chars ~= "" then self:_call(cb, chars) end
+    end
+  elseif which == "stderr" then
+    if self._keep then
+      local b = self._err
+      if not b then b = new_buf(self._bounded) self._err = b end
+      keep(b, bytes)
+    end
+    local cb = self._on_stderr
+    if cb then
+      local chars, rest = utf8_split(self._carry_stderr .. bytes)
+      self._carry_stderr = rest
+      if chars ~= "" then self:_call(cb, chars) end
+    end
+  else
+    self:_call(self._on_pty, bytes)
   end
 end
 
 function Handle:_flush()
-  local carry, on = self._carry, self._on
-  local out, err = carry.stdout, carry.stderr
-  carry.stdout, carry.stderr = "", ""
-  if out ~= "" and on.stdout then self:_call(on.stdout, out) end
-  if err ~= "" and on.stderr then self:_call(on.stderr, err) end
+  local out, err = self._carry_stdout, self._carry_stderr
+  self._carry_stdout, self._carry_stderr = "", ""
+  if out ~= "" and self._on_stdout then self:_call(self._on_stdout, out) end
+  if err ~= "" and self._on_stderr then self:_call(self._on_stderr, err) end
 end
 
 -- Raise `err` with the output received so far on it, and remember it for later calls.
@@ -168,14 +191,15 @@ function Handle:_fail(err)
   end
   err.stdout = errors.redact(text(self._out))
   err.stderr = errors.redact(text(self._err))
-  if self._out.truncated or self._err.truncated then err.truncated = true end
+  if truncated(self) then err.truncated = true end
   self._failed = err
   self._stream:close()
   error(err, 0)
 end
 
 -- Decode one stream message into an event (nil for keepalive and other content-free messages).
-local function decode_event(self, msg)
+-- Output the core decoded (`msg.bytes`) is handled before this, without an event table.
+local function decode_event(msg)
   local kind = msg.kind
   if kind then   -- a record decoded by the core (connect.process_codec)
     if msg.bytes then return { type = kind, data = msg.bytes } end
@@ -196,37 +220,43 @@ local function decode_event(self, msg)
   return nil   -- start (again), keepalive: nothing for us
 end
 
--- One message of the stream as an event: false at the end, true for a content-free message.
-local function read_event(self)
-  local msg = self._stream:next()
-  if msg == nil then return false end
-  return decode_event(self, msg) or true
-end
-
 --- The next event (stdout/stderr/pty data in arrival order, then one "exit"), or nil at the end.
 --- Output callbacks are called as events pass. Failures raise with the partial output on the
---- error (`err.stdout`, `err.stderr`).
----@return e2b.CommandEvent?
-function Handle:_step()
+--- error (`err.stdout`, `err.stderr`). `quiet`: a foreground wait, which only needs the output
+--- delivered: true instead of an event table for output (issue 12).
+---@param quiet boolean?
+---@return e2b.CommandEvent|true|nil
+function Handle:_step(quiet)
   if self._failed then error(self._failed, 0) end
+  local s = self._stream
   while true do
     if self._finished then return nil end
-    local ok, ev = pcall(read_event, self)
+    local ok, msg = pcall(s.next, s)
     if not ok then
       -- the result is already known, or disconnect closed the stream under a waiting read
       if self._end or self._disconnected then self._finished = true return nil end
-      self:_fail(ev)   -- the stream's deadline already reads as deadline_exceeded (e2b.stream)
+      self:_fail(msg)   -- the stream's deadline already reads as deadline_exceeded (e2b.stream)
     end
-    if ev == false then
+    if msg == nil then
       self._finished = true
       self:_flush()
       if self._disconnected or self._end then return nil end
       self:_fail(errors.SandboxError:new("Process exited without a result"))
-    elseif ev ~= true then
+    end
+    local bytes = msg.bytes
+    if bytes then   -- output the core decoded (the common case: no JSON, no event table)
+      local kind = msg.kind
+      self:_deliver(kind, bytes)
+      if quiet then return true end
+      return { type = kind, data = bytes }
+    end
+    local ok2, ev = pcall(decode_event, msg)
+    if not ok2 then self:_fail(ev) end
+    if ev then
       if ev.type == "exit" then
         self:_flush()
         -- a kill at or after the deadline is the timeout (envd kills the process when it ends)
-        if ev.exit_code == -1 and self._stream:past_deadline() then self:_fail(stream.deadline_error()) end
+        if ev.exit_code == -1 and s:past_deadline() then self:_fail(stream.deadline_error()) end
         self._end = ev
       else
         self:_deliver(ev.type, ev.data)
@@ -281,6 +311,8 @@ local WAIT = options.declare("CommandHandle:wait", { { "on_stdout", "callable" }
 
 -- The result, read to the end once; raises CommandExitError on a non-zero exit. Foreground run
 -- returns it as it is (nobody else holds it); wait() hands out copies.
+local finish
+
 local function result(self)
   if not self._result then
     background.rethrow(self)
@@ -294,16 +326,20 @@ local function result(self)
       background.rethrow(self)
       if self._failed then error(self._failed, 0) end
     else
-      while self:_step() do end
+      while self:_step(true) do end
     end
     if not self._end then errors.SandboxError:raise("CommandHandle:wait: the handle was disconnected; use commands:connect(pid)") end
     self._result = {
       stdout = text(self._out), stderr = text(self._err),
       exit_code = self._end.exit_code, error = self._end.error,
-      truncated = (self._out.truncated or self._err.truncated) or nil,
+      truncated = truncated(self),
     }
   end
-  local r = self._result
+  return finish(self._result)
+end
+
+-- A result as the caller gets it: itself, or CommandExitError for a non-zero exit.
+finish = function(r)
   if r.exit_code ~= 0 then
     errors.CommandExitError:raise(("Command exited with code %d and error:\n%s"):format(r.exit_code, r.stderr),
       { stdout = r.stdout, stderr = r.stderr, exit_code = r.exit_code, error = r.error, truncated = r.truncated })
@@ -320,10 +356,10 @@ end
 ---@return e2b.CommandResult
 function Handle:wait(opts)
   if opts ~= nil then
-    local o, on = WAIT:check(opts), self._on
-    if o.on_stdout then on.stdout = o.on_stdout end
-    if o.on_stderr then on.stderr = o.on_stderr end
-    if o.on_pty then on.pty = o.on_pty end
+    local o = WAIT:check(opts)
+    if o.on_stdout then self._on_stdout = o.on_stdout end
+    if o.on_stderr then self._on_stderr = o.on_stderr end
+    if o.on_pty then self._on_pty = o.on_pty end
   end
   local r = result(self)
   -- a copy: what a caller does to its result never reaches the next wait()'s
@@ -372,6 +408,8 @@ local function open_error(err)
   return err
 end
 
+local START = { start = start_event, open_error = open_error, start_error = "Failed to start process: expected start event" }
+
 --- Open a Start/Connect stream (e2b.stream: its first message must be the `start` event).
 --- `o`: user, timeout (stream, default 60), request_timeout (handshake), on_stdout/on_stderr/on_pty.
 --- Shared with pty.lua. `commands` is what the handle's kill/send_stdin go through. With
@@ -379,15 +417,12 @@ end
 ---@return e2b.CommandHandle
 function Commands.open_handle(client, commands, method, req, o, deliver)
   local timeout = o.timeout == nil and DEFAULT_TIMEOUT or o.timeout
-  local source = client:stream(method, req, {
-    user = o.user, timeout = timeout, request_timeout = o.request_timeout, process_data = true,
-  })
-  local s = stream.open(source, { timeout = timeout, start = start_event, open_error = open_error,
-    start_error = "Failed to start process: expected start event" })
-  local h = new_handle(commands, s, int(s.start.pid) or 0, {
-    on_stdout = o.on_stdout, on_stderr = o.on_stderr, on_pty = o.on_pty, keep_output = o.keep_output })
+  -- `o` as it is: client:stream reads its user, timeout (nil = 60) and request_timeout
+  local source = client:stream(method, req, o, true)
+  local s = stream.open(source, START, timeout)
+  local h = new_handle(commands, s, int(s.start.pid) or 0, o)
   if deliver then
-    h._out.bounded, h._err.bounded = true, true
+    h._bounded = true   -- before any output: the stream is read only from here on
     h._queue = background.queue(Commands.MAX_OUTPUT)
     background.start(h, pump)
   end
@@ -430,6 +465,83 @@ Commands._start_body = start_body
 ---@field tag string?              a name to find the process by (commands:connect({tag = …}))
 ---@field keep_output boolean?     false: keep no output (result and error stdout/stderr are ""), memory stays flat for callers that only stream; default true (the official SDKs always keep it)
 
+local NO_OPTS = RUN:check(nil)   -- read, never written: run without options skips the copy
+
+-- The foreground run's fast path (issue 12). A command run to its end without callbacks reads
+-- the transport stream itself while its messages are the usual ones — the start, output the
+-- core decoded, keepalives, the end event, then the clean end of the stream — keeping the
+-- output as a handle would. At anything else (a raised error, any other message, an end that
+-- carries an error, a kill at the deadline) it hands that back to the stream (raw:push_back)
+-- and builds the general reader over the same stream at that point — envd's RPC stream,
+-- e2b.stream with the same deadline, a handle holding the output so far — which then does
+-- exactly what it would have done had it read the stream from the start.
+local function handover(self, raw, o, timeout, deadline, pid, out, err, ended)
+  local source = self._envd:wrap_stream(raw, o)
+  local s
+  if pid == nil then
+    s = stream.open(source, START, timeout, deadline)   -- the start (or its failure) is still to come
+    pid = int(s.start.pid) or 0
+  else
+    s = stream.open(source, nil, timeout, deadline)
+    s.start = { pid = pid }
+  end
+  local h = new_handle(self, s, pid, o)
+  h._out, h._err, h._end = out, err, ended
+  return result(h)
+end
+
+local function run_fast(self, body, o)
+  local timeout = o.timeout
+  local raw = self._envd:open_stream("process.Process/Start", body, o, true)
+  local deadline = timeout > 0 and core.now_ms() + timeout * 1000 or nil
+  local pid, out, err, ended = nil, false, false, false
+  local kept = o.keep_output ~= false
+  while true do
+    local ok, m, info = pcall(raw.next, raw)
+    if not ok or (m == nil and not (ended and map.stream_end_error(info) == nil)) then
+      raw:push_back(ok, m, info)
+      return handover(self, raw, o, timeout, deadline, pid, out, err, ended)
+    end
+    if m == nil then break end   -- the clean end, after the end event
+    local bytes = m.bytes
+    local usual
+    if pid == nil then
+      local st = start_event(m)
+      if st then pid, usual = int(st.pid) or 0, true end
+    elseif bytes then
+      local kind = m.kind
+      if kind == "stdout" then
+        if kept then
+          if not out then out = new_buf() end
+          keep(out, bytes)
+        end
+        usual = true
+      elseif kind == "stderr" then
+        if kept then
+          if not err then err = new_buf() end
+          keep(err, bytes)
+        end
+        usual = true
+      end
+    elseif m.kind == "end" and not ended then   -- the core's record of the end event
+      local ev = { type = "exit", exit_code = m.exit_code, error = m.error }
+      if not (ev.exit_code == -1 and deadline and core.now_ms() >= deadline) then ended, usual = ev, true end
+    else
+      local ok2, ev = pcall(decode_event, m)
+      if ok2 and ev == nil then usual = true   -- keepalive, a repeated start: nothing for us
+      elseif ok2 and ev.type == "exit" and not ended
+        and not (ev.exit_code == -1 and deadline and core.now_ms() >= deadline) then
+        ended, usual = ev, true
+      end
+    end
+    if not usual then
+      raw:push_back(true, m)
+      return handover(self, raw, o, timeout, deadline, pid, out, err, ended)
+    end
+  end
+  return finish({ stdout = text(out), stderr = text(err), exit_code = ended.exit_code, error = ended.error })
+end
+
 --- Run `cmd` with `/bin/bash -l -c`. Foreground: returns the result (raises CommandExitError on a
 --- non-zero exit). With `background = true`: returns a CommandHandle.
 ---@param cmd string
@@ -437,7 +549,10 @@ Commands._start_body = start_body
 ---@return e2b.CommandResult|e2b.CommandHandle
 function Commands:run(cmd, opts)
   RUN:arg("cmd", cmd, "text")
-  local o = RUN:check(opts)
+  local o = opts == nil and NO_OPTS or RUN:check(opts)
+  if not (o.background or o.on_stdout or o.on_stderr) then
+    return run_fast(self, start_body(cmd, o), o)
+  end
   local h = open(self, "process.Process/Start", start_body(cmd, o), o, o.background)
   if o.background then return h end
   return result(h)

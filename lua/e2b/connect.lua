@@ -19,11 +19,14 @@ local json = require("e2b.json")
 --- Envelope flag of the end-of-stream message.
 connect.FLAG_END = 2
 
+local pack = string.pack   -- 5.3+: one C call; 5.1/5.2/LuaJIT: string.char
+
 --- Wrap one message in a Connect envelope: flags 0, 4-byte big-endian length, payload.
 ---@param payload string
 ---@return string
 function connect.envelope(payload)
   local n = #payload
+  if pack then return pack(">I1I4", 0, n) .. payload end
   local floor = math.floor
   return string.char(0, floor(n / 16777216) % 256, floor(n / 65536) % 256, floor(n / 256) % 256, n % 256) .. payload
 end
@@ -53,7 +56,7 @@ connect.codec = {
   accept = function(status, headers)
     if status ~= 200 then return "raw" end   -- the core hands the body over undecoded
     local ct = headers["content-type"] or ""
-    if not ct:find("^application/connect%+json") then
+    if ct:sub(1, 24) ~= "application/connect+json" then   -- a prefix: "; charset=…" may follow
       return "protocol", "unexpected content type '" .. ct .. "' for a Connect stream"
     end
     return nil

@@ -281,19 +281,41 @@ end
 ---@param method string "process.Process/Start"
 ---@param msg table|string  the request message, or its JSON text already encoded
 ---@param o e2b.StreamOpts?
+---@param process_data boolean?  as `o.process_data` (lets a caller pass its own options table as `o`)
 ---@return e2b.RpcStream
-function Client:stream(method, msg, o)
+function Client:stream(method, msg, o, process_data)
+  return self:wrap_stream(self:open_stream(method, msg, o, process_data), o)
+end
+
+--- The transport stream under `Client:stream` (its messages as the codec makes them, its end as
+--- `nil, end_info`, transport errors raised unmapped): for a reader of the usual messages only,
+--- which hands over to `wrap_stream(raw, o)` (after `raw:push_back`) at anything else.
+---@return table raw
+function Client:open_stream(method, msg, o, process_data)
   o = o or {}
   local timeout = o.timeout
   if timeout == nil then timeout = 60 end
   local h = self:_rpc_headers(true, o.user, timeout)
   if type(msg) ~= "string" then msg = json.encode(msg) end
-  local ok, raw = pcall(connect.stream, self:transport(), { method = "POST", url = self.base_url .. "/" .. method,
+  local urls = self._urls
+  if not urls or urls.base ~= self.base_url then urls = { base = self.base_url } self._urls = urls end
+  local url = urls[method]
+  if not url then url = self.base_url .. "/" .. method urls[method] = url end
+  local ok, raw = pcall(connect.stream, self:transport(), { method = "POST", url = url,
     headers = h, body = connect.envelope(msg),
     timeout = o.request_timeout or self.cfg.request_timeout,   -- until the first message
-    stream_timeout = timeout, idle_timeout = envd.KEEPALIVE_INTERVAL * envd.SILENT_PINGS }, o.process_data)
+    stream_timeout = timeout, idle_timeout = envd.KEEPALIVE_INTERVAL * envd.SILENT_PINGS },
+    process_data or o.process_data)
   if not ok then error(self:rpc_failure(raw), 0) end
-  return setmetatable({ raw = raw, client = self, errors = o.errors }, Stream)
+  return raw
+end
+
+--- The RPC stream over a transport stream from `open_stream` (errors mapped as §4.5 says).
+---@param raw table
+---@param o e2b.StreamOpts?
+---@return e2b.RpcStream
+function Client:wrap_stream(raw, o)
+  return setmetatable({ raw = raw, client = self, errors = o and o.errors, closed = false, closed_raw = false }, Stream)
 end
 
 -- Send a /files-style request spec through the transport's `op` ("request" or "open"): envd

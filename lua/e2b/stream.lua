@@ -54,12 +54,17 @@ end
 --- Raises (after closing the source) when it fails or does not start.
 ---@param source table
 ---@param o e2b.StreamOpenOpts?
+---@param timeout number?  overrides `o.timeout` (so a caller may keep one constant `o`; issue 12)
+---@param deadline number?  the lifetime's end (core.now_ms() value) when the stream began earlier
+---                         than now (a reader handing over: e2b.commands); default now + timeout
 ---@return e2b.Stream
-function stream.open(source, o)
+function stream.open(source, o, timeout, deadline)
   o = o or {}
-  local timeout = o.timeout or 0
-  local s = setmetatable({ source = source, timeout = timeout, closed = false }, Stream)
-  s.deadline = timeout > 0 and core.now_ms() + timeout * 1000 or nil
+  timeout = timeout or o.timeout or 0
+  if timeout > 0 and not deadline then deadline = core.now_ms() + timeout * 1000 end
+  -- every field set here, so none is added later (no rehash per stream)
+  local s = setmetatable({ source = source, timeout = timeout, closed = false, _source_closed = false,
+    deadline = timeout > 0 and deadline or nil, start = false, started = false }, Stream)
   if o.start then
     local ok, first = pcall(source.next, source)
     if not ok then
@@ -74,6 +79,8 @@ function stream.open(source, o)
       errors.SandboxError:raise(o.start_error or "the stream did not start")
     end
     s.start = info
+  else
+    s.start = nil
   end
   s.started = true
   return s

@@ -149,9 +149,10 @@ end
 
 -- A backstop: public calls check their durations first (options "seconds"), naming their own
 -- option; this keeps a bad value from reaching the core as `timeout_ms`.
+local MAX_SECONDS = options.MAX_SECONDS
 local function seconds(v, name, dflt)
   if v == nil then return dflt end
-  if type(v) ~= "number" or v < 0 or v ~= v or v > options.MAX_SECONDS then
+  if type(v) ~= "number" or v < 0 or v ~= v or v > MAX_SECONDS then
     bad(("option '%s' must be a number of seconds from 0 to %d, got %s"):format(
       name, options.MAX_SECONDS, tostring(v)))
   end
@@ -188,6 +189,16 @@ function transport.frozen_headers(h)
   return h
 end
 
+-- The options table handed to the core: one, refilled per request (the core copies what it
+-- keeps before client.request returns and never calls back into Lua), so starting a request
+-- makes no table (issue 12). Every field is written on every use; the large ones are dropped
+-- again right after (see T:_start).
+local scratch = {
+  method = false, url = false, headers = false, body = false, body_file = false, multipart = false,
+  response = false, response_file = false, max_buffered = false, proxy = false, ca_file = false,
+  verbose = false, timeout_ms = false,
+}
+
 -- Core options for spec; `mode` is the core response mode.
 function T:_options(spec, mode)
   if type(spec) ~= "table" then bad("bad request spec (table expected, got " .. type(spec) .. ")") end
@@ -199,12 +210,13 @@ function T:_options(spec, mode)
   if spec.on_progress ~= nil and type(spec.on_progress) ~= "function" then
     bad("bad request option 'on_progress' (function expected)")
   end
-  return {
-    method = spec.method, url = spec.url, headers = header_lines(spec.headers),
-    body = spec.body, body_file = spec.body_file, multipart = spec.multipart,
-    response = mode, response_file = mode == "file" and spec.response_file or nil,
-    max_buffered = spec.max_buffered, proxy = self.proxy, ca_file = self.ca_file, verbose = self.trace or nil,
-  }
+  local o = scratch
+  o.method, o.url, o.headers = spec.method, spec.url, header_lines(spec.headers)
+  o.body, o.body_file, o.multipart = spec.body, spec.body_file, spec.multipart
+  o.response, o.response_file = mode, mode == "file" and spec.response_file or nil
+  o.max_buffered, o.proxy, o.ca_file, o.verbose = spec.max_buffered, self.proxy, self.ca_file, self.trace or nil
+  o.timeout_ms = nil
+  return o
 end
 
 function T:_start(spec, mode, timeout_ms, max_buffered)
@@ -213,6 +225,7 @@ function T:_start(spec, mode, timeout_ms, max_buffered)
   opts.timeout_ms = timeout_ms > 0 and math.max(1, math.floor(timeout_ms + 0.5)) or 0
   if opts.max_buffered == nil then opts.max_buffered = max_buffered end
   local ok, req = pcall(self.client.request, self.client, opts)
+  opts.body, opts.multipart, opts.headers = nil, nil, nil   -- not kept alive by the next request's table
   if not ok then bad(tostring(req)) end   -- core rejected an option: a caller's mistake
   local hook = self.on_request or on_request   -- e2b.async: the owner task
   if hook then hook(req) end
@@ -398,10 +411,11 @@ function T:stream(spec, codec)
   local total = seconds(spec and spec.stream_timeout, "stream_timeout", 0)
   local idle = seconds(spec and spec.idle_timeout, "idle_timeout", 0)
   local req = self:_start(spec, codec.mode, total * 1000)
-  local s = setmetatable({ t = self, req = req, spec = spec, codec = codec, queue = {}, qi = 1, qn = 0,
-                           timeout = timeout, started = false, idle = idle > 0 and idle or nil }, Stream)
-  s.deadline = timeout > 0 and core.now_ms() + timeout * 1000 or nil
-  return s
+  -- every field set here, so none is added later (no rehash per stream; issue 12)
+  return setmetatable({ t = self, req = req, spec = spec, codec = codec, batch = false, bi = 1,
+                        timeout = timeout, started = false, idle = idle > 0 and idle or false,
+                        heard = false, checked = false, finished = false, end_info = false,
+                        deadline = timeout > 0 and core.now_ms() + timeout * 1000 or false, back = false }, Stream)
 end
 
 local function stream_error(s, kind, what)
@@ -420,7 +434,7 @@ local function raw_end(s)
     if type(chunk) == "string" then parts[#parts + 1] = chunk end
     if st == "done" then break end
     if st == "failed" or st == "closed" then s.finished = true fail(req, s.spec) end
-    if not s.t:wait(req, s.deadline) then
+    if not s.t:wait(req, s.deadline or nil) then
       s.finished = true
       timeout_error(req, s.spec, "no complete answer", s.timeout)
     end
@@ -434,52 +448,59 @@ end
 --- codec made of the end frame or of a raw answer). Transport failures raise.
 ---@return any, table?
 function Stream:next()
+  local back = self.back
+  if back then   -- handed back (Stream:push_back): delivered again, exactly as it came
+    self.back = false
+    if not back[1] then error(back[2], 0) end
+    return back[2], back[3]
+  end
   local req, codec = self.req, self.codec
   while true do
-    if self.finished then return nil, self.end_info end
-    local m = self.queue[self.qi]
-    if m then
-      self.queue[self.qi] = nil
-      self.qi = self.qi + 1
-      local what, a, b = codec.frame(m)
-      if what == "end" then
-        self.finished = true
-        self.end_info = a
-        req:close()
-        return nil, a
-      elseif what == "error" then
-        stream_error(self, a, b)
+    if self.finished then return nil, self.end_info or nil end
+    -- the messages of the last take(), in order: the core's table is the queue (issue 12)
+    local batch = self.batch
+    if batch then
+      local i = self.bi
+      local m = batch[i]
+      if m ~= nil then
+        batch[i] = nil   -- a delivered message (maybe megabytes of output) is not kept alive
+        self.bi = i + 1
+        local what, a, b = codec.frame(m)
+        if what == "end" then
+          self.finished = true
+          self.end_info = a
+          req:close()
+          return nil, a
+        elseif what == "error" then
+          stream_error(self, a, b)
+        end
+        self.started = true
+        return a
       end
-      self.started = true
-      return a
+      self.batch = false
     end
     local st = req:state()
-    if (st == "headers" or st == "done") and not self.checked then
+    if not self.checked and (st == "headers" or st == "done") then
       self.checked = true
       local verdict, message = codec.accept(req:status(), req:headers() or {})
       if verdict == "raw" then raw_end(self) return nil, self.end_info end
       if verdict then stream_error(self, verdict, message) end
     end
     local got = req:take()
-    if type(got) == "table" then
+    if type(got) == "table" and got[1] ~= nil then
       if self.idle then self.heard = core.now_ms() end
-      for _, msg in ipairs(got) do
-        self.qn = self.qn + 1
-        self.queue[self.qn] = msg
-      end
-    end
-    if not self.queue[self.qi] then
-      if st == "done" and codec.eof == nil then   -- a codec without end frames: the body's end
-        self.finished = true
-        self.end_info = {}
-        req:close()
-        return nil, self.end_info
-      elseif st == "done" then
-        stream_error(self, "protocol", codec.eof)
-      elseif st == "failed" or st == "closed" then
-        self.finished = true
-        fail(req, self.spec)
-      end
+      self.batch, self.bi = got, 1
+    elseif st == "done" and codec.eof == nil then   -- a codec without end frames: the body's end
+      self.finished = true
+      self.end_info = {}
+      req:close()
+      return nil, self.end_info
+    elseif st == "done" then
+      stream_error(self, "protocol", codec.eof)
+    elseif st == "failed" or st == "closed" then
+      self.finished = true
+      fail(req, self.spec)
+    else
       local deadline = not self.started and self.deadline or nil
       local silent_at = self.idle and self.started and (self.heard or core.now_ms()) + self.idle * 1000 or nil
       if silent_at and (not deadline or silent_at < deadline) then deadline = silent_at end
@@ -494,6 +515,17 @@ function Stream:next()
       end
     end
   end
+end
+
+--- Hand back what the last `next()` gave — `ok` false: the error it raised; else its results
+--- (message, or nil and end_info) — so that the next `next()` delivers it again. A reader that
+--- only knows the usual messages (a fast path) stops there and lets the general reader take
+--- over the same stream from exactly that point. One at a time.
+---@param ok boolean
+---@param a any
+---@param b any
+function Stream:push_back(ok, a, b)
+  self.back = { ok, a, b }
 end
 
 --- Cancel the stream (closes the HTTP exchange). Idempotent.

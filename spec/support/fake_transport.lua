@@ -13,6 +13,7 @@
 --- { raise = err } raises err (a transport failure). Like the real transport, request
 --- specs with unknown keys are refused.
 local json = require("e2b.json")
+local core = require("e2b.native")   -- the clock (busy_ms)
 
 local Fake = {}
 Fake.__index = Fake
@@ -95,14 +96,27 @@ local Stream = {}
 Stream.__index = Stream
 
 function Stream:next()
+  local back = self.back
+  if back then   -- as the real one: what was handed back comes again, exactly as it came
+    self.back = nil
+    if not back[1] then error(back[2], 0) end
+    return back[2], back[3]
+  end
   self.i = self.i + 1
   local m = self.msgs[self.i]
   if m == nil then return nil, {} end
-  if m.error then return nil, { error = m.error } end
+  if m.busy_ms then   -- time passing between two messages (a stream's deadline), then the next
+    local t = core.now_ms() + m.busy_ms
+    while core.now_ms() < t do end
+    return self:next()
+  end
+  if type(m.error) == "table" then return nil, { error = m.error } end   -- (a string: an end record's field)
   if m.http_status then return nil, m end
   if m.raise then error(m.raise, 0) end
   return m
 end
+
+function Stream:push_back(ok, a, b) self.back = { ok, a, b } end
 
 function Stream:close() self.closed = true end
 
