@@ -96,14 +96,14 @@ function Handle.__tostring(self)
 end
 
 -- Kept output, as chunks buf[i..j]: all of it, or (bounded) the last Commands.MAX_OUTPUT bytes.
--- A handle makes one on the first byte it keeps (a command without stderr never makes that one).
-local function new_buf(bounded) return { i = 1, j = 0, n = 0, bounded = bounded } end
-
-local function keep(buf, bytes)
+-- `keep(buf, bytes, bounded)` returns the buffer, made on the first byte kept (`buf` false until
+-- then: a command without stderr never makes that one).
+local function keep(buf, bytes, bounded)
+  if not buf then buf = { i = 1, j = 0, n = 0, bounded = bounded } end
   local j = buf.j + 1
   buf[j], buf.j, buf.n = bytes, j, buf.n + #bytes
   local max = buf.bounded and Commands.MAX_OUTPUT
-  if not max or buf.n <= max then return end
+  if not max or buf.n <= max then return buf end
   buf.truncated = true
   while buf.n - #buf[buf.i] >= max do   -- whole chunks first
     buf.n = buf.n - #buf[buf.i]
@@ -114,6 +114,7 @@ local function keep(buf, bytes)
     buf[buf.i] = buf[buf.i]:sub(buf.n - max + 1)
     buf.n = max
   end
+  return buf
 end
 
 local function text(buf) return buf and core.join(buf, buf.i, buf.j) or "" end
@@ -149,32 +150,22 @@ end
 -- whole UTF-8 characters.
 function Handle:_deliver(which, bytes)
   if which == "stdout" then
-    if self._keep then
-      local b = self._out
-      if not b then b = new_buf(self._bounded) self._out = b end
-      keep(b, bytes)
-    end
-    local cb = self._on_stdout
-    if cb then
-      local chars, rest = utf8_split(self._carry_stdout .. bytes)
-      self._carry_stdout = rest
-      if chars ~= "" then self:_call(cb, chars) end
-    end
+    if self._keep then self._out = keep(self._out, bytes, self._bounded) end
+    if self._on_stdout then self:_pass("_carry_stdout", self._on_stdout, bytes) end
   elseif which == "stderr" then
-    if self._keep then
-      local b = self._err
-      if not b then b = new_buf(self._bounded) self._err = b end
-      keep(b, bytes)
-    end
-    local cb = self._on_stderr
-    if cb then
-      local chars, rest = utf8_split(self._carry_stderr .. bytes)
-      self._carry_stderr = rest
-      if chars ~= "" then self:_call(cb, chars) end
-    end
+    if self._keep then self._err = keep(self._err, bytes, self._bounded) end
+    if self._on_stderr then self:_pass("_carry_stderr", self._on_stderr, bytes) end
   else
     self:_call(self._on_pty, bytes)
   end
+end
+
+-- Hand `cb` the whole UTF-8 characters of the held-back bytes (field `carry`) and `bytes`; the
+-- incomplete tail is held back again (before the callback runs).
+function Handle:_pass(carry, cb, bytes)
+  local chars, rest = utf8_split(self[carry] .. bytes)
+  self[carry] = rest
+  if chars ~= "" then self:_call(cb, chars) end
 end
 
 function Handle:_flush()
@@ -309,10 +300,17 @@ end
 local WAIT = options.declare("CommandHandle:wait", { { "on_stdout", "callable" }, { "on_stderr", "callable" },
   { "on_pty", "callable" } })
 
+-- A result as the caller gets it: itself, or CommandExitError for a non-zero exit.
+local function finish(r)
+  if r.exit_code ~= 0 then
+    errors.CommandExitError:raise(("Command exited with code %d and error:\n%s"):format(r.exit_code, r.stderr),
+      { stdout = r.stdout, stderr = r.stderr, exit_code = r.exit_code, error = r.error, truncated = r.truncated })
+  end
+  return r
+end
+
 -- The result, read to the end once; raises CommandExitError on a non-zero exit. Foreground run
 -- returns it as it is (nobody else holds it); wait() hands out copies.
-local finish
-
 local function result(self)
   if not self._result then
     background.rethrow(self)
@@ -336,15 +334,6 @@ local function result(self)
     }
   end
   return finish(self._result)
-end
-
--- A result as the caller gets it: itself, or CommandExitError for a non-zero exit.
-finish = function(r)
-  if r.exit_code ~= 0 then
-    errors.CommandExitError:raise(("Command exited with code %d and error:\n%s"):format(r.exit_code, r.stderr),
-      { stdout = r.stdout, stderr = r.stderr, exit_code = r.exit_code, error = r.error, truncated = r.truncated })
-  end
-  return r
 end
 
 --- Wait for the command to finish. Returns the result; raises CommandExitError on a non-zero
@@ -511,21 +500,12 @@ local function run_fast(self, body, o)
     elseif bytes then
       local kind = m.kind
       if kind == "stdout" then
-        if kept then
-          if not out then out = new_buf() end
-          keep(out, bytes)
-        end
+        if kept then out = keep(out, bytes) end
         usual = true
       elseif kind == "stderr" then
-        if kept then
-          if not err then err = new_buf() end
-          keep(err, bytes)
-        end
+        if kept then err = keep(err, bytes) end
         usual = true
       end
-    elseif m.kind == "end" and not ended then   -- the core's record of the end event
-      local ev = { type = "exit", exit_code = m.exit_code, error = m.error }
-      if not (ev.exit_code == -1 and deadline and core.now_ms() >= deadline) then ended, usual = ev, true end
     else
       local ok2, ev = pcall(decode_event, m)
       if ok2 and ev == nil then usual = true   -- keepalive, a repeated start: nothing for us

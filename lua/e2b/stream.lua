@@ -64,7 +64,7 @@ function stream.open(source, o, timeout, deadline)
   if timeout > 0 and not deadline then deadline = core.now_ms() + timeout * 1000 end
   -- every field set here, so none is added later (no rehash per stream)
   local s = setmetatable({ source = source, timeout = timeout, closed = false, _source_closed = false,
-    deadline = timeout > 0 and deadline or nil, start = false, started = false }, Stream)
+    deadline = timeout > 0 and deadline or nil, start = nil, started = false }, Stream)
   if o.start then
     local ok, first = pcall(source.next, source)
     if not ok then
@@ -79,8 +79,6 @@ function stream.open(source, o, timeout, deadline)
       errors.SandboxError:raise(o.start_error or "the stream did not start")
     end
     s.start = info
-  else
-    s.start = nil
   end
   s.started = true
   return s
