@@ -36,23 +36,32 @@ static void link_msg(e2b_connect_dec *d, e2b_msg *m) {
   d->queued++;
 }
 
+/* A queued message with room for `cap` bytes of data, every field but data[] set (len 0). */
+static e2b_msg *new_msg(size_t cap, unsigned flags, int kind) {
+  e2b_msg *m = malloc(sizeof *m + cap);
+  if (!m) return NULL;
+  m->next = NULL;
+  m->flags = flags;
+  m->kind = kind;
+  m->len = 0;
+  m->cap = cap;
+  m->num = 0;
+  m->split = 0;
+  m->exited = m->has_error = 0;
+  return m;
+}
+
 /* A process output message: its bytes go into a run of their own (one per message, so callers
  * see envd's writes as the official SDKs do: one callback each). Returns 1 when taken, 0 when
  * the base64 does not decode (the general path reports it), -1 out of memory. */
 static int enqueue_data(e2b_connect_dec *d, int kind, const char *b64, size_t n) {
-  e2b_msg *t = malloc(sizeof *t + e2b_b64_decoded_max(n));
+  e2b_msg *t = new_msg(e2b_b64_decoded_max(n), 0, kind);
   if (!t) return fail(d, "out of memory decoding process output");
   const char *why;
   if (e2b_b64_decode(b64, n, (unsigned char *)t->data, &t->len, &why) < 0) {
     free(t);
     return 0;
   }
-  t->flags = 0;
-  t->kind = kind;
-  t->cap = e2b_b64_decoded_max(n);
-  t->num = 0;
-  t->split = 0;
-  t->exited = t->has_error = 0;
   link_msg(d, t);
   d->queued_bytes += t->len;
   return 1;
@@ -61,12 +70,9 @@ static int enqueue_data(e2b_connect_dec *d, int kind, const char *b64, size_t n)
 /* A start/end event or the end-of-stream `{}` as a record (procdata.h); -1 out of memory. */
 static int enqueue_event(e2b_connect_dec *d, int kind, const e2b_procevent *ev) {
   size_t n = ev->status_len + ev->error_len;
-  e2b_msg *t = malloc(sizeof *t + n + 1);
+  e2b_msg *t = new_msg(n + 1, d->flags, kind);
   if (!t) return fail(d, "out of memory decoding a Connect message");
-  t->flags = d->flags;
-  t->kind = kind;
   t->len = n;
-  t->cap = n + 1;
   t->num = ev->num;
   t->split = ev->status_len;
   t->exited = (unsigned char)ev->exited;
@@ -96,15 +102,9 @@ static int enqueue(e2b_connect_dec *d, const char *p, size_t n) {
       if (kind != E2B_DATA_NONE) return enqueue_event(d, kind, &ev);
     }
   }
-  e2b_msg *m = malloc(sizeof *m + n + 1);
+  e2b_msg *m = new_msg(n + 1, d->flags, E2B_DATA_NONE);
   if (!m) return fail(d, "out of memory decoding a Connect message");
-  m->flags = d->flags;
-  m->kind = E2B_DATA_NONE;
-  m->num = 0;
-  m->split = 0;
-  m->exited = m->has_error = 0;
   m->len = n;
-  m->cap = n + 1;
   if (n) memcpy(m->data, p, n);
   m->data[n] = '\0';
   link_msg(d, m);
