@@ -8,6 +8,16 @@ const now = () => performance.now();
 // user + system CPU seconds of this process so far (all its threads)
 const cpuS = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
 const emit = (metric, value) => process.stdout.write(`result ${metric} ${value.toFixed(3)}\n`);
+// The two figures of a transfer of `bytes` timed from (t0 ms, c0 CPU s) to (t1, c1).
+function emitRate(bytes, t0, c0, t1, c1) {
+  emit('MBps', bytes / 1e6 / ((t1 - t0) / 1000));
+  emit('cpu_s_per_GB', (c1 - c0) / (bytes / 1e9));
+}
+// The null server's file scenarios (N6, N7): size, repeats per process, the sandbox path.
+function nullFile() {
+  const bytes = Number(process.env.BENCH_NULL_FILE_BYTES);
+  return { bytes, repeats: Number(process.env.BENCH_NULL_FILE_REPEATS || 1), path: `/home/user/null-${bytes}.bin` };
+}
 
 // A wrong answer must fail the run, never post a time.
 function check(cond, what) {
@@ -30,4 +40,4 @@ function main(fn) {
   });
 }
 
-module.exports = { Sandbox, now, cpuS, emit, check, withSandbox, main };
+module.exports = { Sandbox, now, cpuS, emit, emitRate, nullFile, check, withSandbox, main };

@@ -6,10 +6,8 @@ const fs = require('node:fs');
 const { Readable } = require('node:stream');
 const { pipeline } = require('node:stream/promises');
 const B = require('./common.cjs');
-const bytes = Number(process.env.BENCH_NULL_FILE_BYTES);
-const repeats = Number(process.env.BENCH_NULL_FILE_REPEATS || 1);
+const { bytes, repeats, path } = B.nullFile();
 const out = process.env.BENCH_OUT;
-const path = `/home/user/null-${bytes}.bin`;
 B.main(() => B.withSandbox(async (sbx) => {
   for (let k = 1; k <= repeats; k++) {
     const target = `${out}.${k}`;
@@ -19,7 +17,6 @@ B.main(() => B.withSandbox(async (sbx) => {
     const t1 = B.now(), c1 = B.cpuS();
     const size = fs.statSync(target).size;
     B.check(size === bytes, `downloaded ${size} bytes, want ${bytes}`);
-    B.emit('MBps', bytes / 1e6 / ((t1 - t0) / 1000));
-    B.emit('cpu_s_per_GB', (c1 - c0) / (bytes / 1e9));
+    B.emitRate(bytes, t0, c0, t1, c1);
   }
 }));

@@ -13,7 +13,6 @@ B.main(() => B.withSandbox(async (sbx) => {
   B.check(n === bytes, `onStdout got ${n} bytes, want ${bytes}`);
   B.check(first && LINE.startsWith(first), 'first chunk differs');
   B.check(r.exitCode === 0, `exit code ${r.exitCode}`);
-  B.emit('MBps', bytes / 1e6 / ((t1 - t0) / 1000));
-  B.emit('cpu_s_per_GB', (c1 - c0) / (bytes / 1e9));
+  B.emitRate(bytes, t0, c0, t1, c1);
   B.emit('kept', 1);
 }));

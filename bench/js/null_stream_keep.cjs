@@ -10,6 +10,5 @@ B.main(() => B.withSandbox(async (sbx) => {
   const buf = Buffer.from(r.stdout, 'utf8');
   B.check(buf.length === bytes, `stdout has ${buf.length} bytes, want ${bytes}`);
   fs.writeFileSync(process.env.BENCH_OUT, buf);
-  B.emit('MBps', bytes / 1e6 / ((t1 - t0) / 1000));
-  B.emit('cpu_s_per_GB', (c1 - c0) / (bytes / 1e9));
+  B.emitRate(bytes, t0, c0, t1, c1);
 }));

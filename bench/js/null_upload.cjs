@@ -4,17 +4,14 @@
 // The server checks every byte and answers 400 if one differs.
 const fs = require('node:fs');
 const B = require('./common.cjs');
-const bytes = Number(process.env.BENCH_NULL_FILE_BYTES);
-const repeats = Number(process.env.BENCH_NULL_FILE_REPEATS || 1);
+const { bytes, repeats, path } = B.nullFile();
 const src = process.env.BENCH_NULL_SRC;
-const path = `/home/user/null-${bytes}.bin`;
 B.main(() => B.withSandbox(async (sbx) => {
   for (let k = 1; k <= repeats; k++) {
     const t0 = B.now(), c0 = B.cpuS();
     const info = await sbx.files.write(path, fs.readFileSync(src));
     const t1 = B.now(), c1 = B.cpuS();
     B.check(info.path === path, `write answered path ${info.path}`);
-    B.emit('MBps', bytes / 1e6 / ((t1 - t0) / 1000));
-    B.emit('cpu_s_per_GB', (c1 - c0) / (bytes / 1e9));
+    B.emitRate(bytes, t0, c0, t1, c1);
   }
 }));

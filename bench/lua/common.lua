@@ -9,6 +9,18 @@ function M.emit(metric, value)
   io.stdout:write(("result %s %.3f\n"):format(metric, value))
 end
 
+-- The two figures of a transfer of `bytes` timed from (t0 ms, c0 CPU s) to (t1, c1).
+function M.emit_rate(bytes, t0, c0, t1, c1)
+  M.emit("MBps", bytes / 1e6 / ((t1 - t0) / 1000))
+  M.emit("cpu_s_per_GB", (c1 - c0) / (bytes / 1e9))
+end
+
+-- The null server's file scenarios (N6, N7): size, repeats per process, the sandbox path.
+function M.null_file()
+  local bytes = assert(tonumber(os.getenv("BENCH_NULL_FILE_BYTES")))
+  return bytes, tonumber(os.getenv("BENCH_NULL_FILE_REPEATS") or "1"), ("/home/user/null-%d.bin"):format(bytes)
+end
+
 -- Keep a whole `bytes` of output in the result: the SDK keeps only the last Commands.MAX_OUTPUT
 -- bytes (16 MiB) by default; a benchmark keeping more raises it, as a user would.
 function M.keep_output_up_to(bytes)

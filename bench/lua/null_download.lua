@@ -3,9 +3,8 @@
 -- into BENCH_OUT.k (a new file: none of them exists before). run.sh checks every file's SHA-256
 -- against the server's bytes afterwards.
 local B = require("common")
-local bytes, out = assert(tonumber(os.getenv("BENCH_NULL_FILE_BYTES"))), assert(os.getenv("BENCH_OUT"))
-local repeats = tonumber(os.getenv("BENCH_NULL_FILE_REPEATS") or "1")
-local path = ("/home/user/null-%d.bin"):format(bytes)
+local bytes, repeats, path = B.null_file()
+local out = assert(os.getenv("BENCH_OUT"))
 B.main(function()
   B.with_sandbox(function(sbx)
     for k = 1, repeats do
@@ -16,8 +15,7 @@ B.main(function()
       B.check(got == target, "read answered " .. tostring(got))
       local size = assert(io.open(target, "rb")):seek("end")
       B.check(size == bytes, "downloaded " .. size .. " bytes, want " .. bytes)
-      B.emit("MBps", bytes / 1e6 / ((t1 - t0) / 1000))
-      B.emit("cpu_s_per_GB", (c1 - c0) / (bytes / 1e9))
+      B.emit_rate(bytes, t0, c0, t1, c1)
     end
   end)
 end)

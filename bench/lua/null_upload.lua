@@ -4,9 +4,8 @@
 -- machine). The server checks every byte against its pattern and answers 400 if one differs (the
 -- SDK raises then); each answer's path is checked here.
 local B = require("common")
-local bytes, src = assert(tonumber(os.getenv("BENCH_NULL_FILE_BYTES"))), assert(os.getenv("BENCH_NULL_SRC"))
-local repeats = tonumber(os.getenv("BENCH_NULL_FILE_REPEATS") or "1")
-local path = ("/home/user/null-%d.bin"):format(bytes)
+local bytes, repeats, path = B.null_file()
+local src = assert(os.getenv("BENCH_NULL_SRC"))
 B.main(function()
   B.with_sandbox(function(sbx)
     for _ = 1, repeats do
@@ -14,8 +13,7 @@ B.main(function()
       local info = sbx.files:write(path, { from_file = src })
       local t1, c1 = B.now_ms(), B.cpu_s()
       B.check(info.path == path, "write answered path " .. tostring(info.path))
-      B.emit("MBps", bytes / 1e6 / ((t1 - t0) / 1000))
-      B.emit("cpu_s_per_GB", (c1 - c0) / (bytes / 1e9))
+      B.emit_rate(bytes, t0, c0, t1, c1)
     end
   end)
 end)

@@ -37,6 +37,15 @@ static double cpu_s(void) {
   return (double)r.ru_utime.tv_sec + (double)r.ru_utime.tv_usec / 1e6 +
          (double)r.ru_stime.tv_sec + (double)r.ru_stime.tv_usec / 1e6;
 }
+/* The two figures of a transfer of `bytes` timed from (t0, c0) to (t1, c1), in seconds. */
+static void emit_rate(long long bytes, double t0, double c0, double t1, double c1) {
+  printf("result MBps %.3f\n", (double)bytes / 1e6 / (t1 - t0));
+  printf("result cpu_s_per_GB %.3f\n", (c1 - c0) / ((double)bytes / 1e9));
+}
+/* The sandbox file of the N6/N7 scenarios, as a /files URL. */
+static void file_url(char *buf, size_t n, long long bytes) {
+  snprintf(buf, n, "%s/files?path=%%2Fhome%%2Fuser%%2Fnull-%lld.bin", sbx_url, bytes);
+}
 
 /* ---- base64 (standard alphabet, padded) straight into the destination ---- */
 static int8_t D[256];
@@ -261,8 +270,7 @@ int main(int argc, char **argv) {
       FILE *f = fopen(argv[4], "wb");
       if (!f || fwrite(st->out, 1, st->outlen, f) != st->outlen || fclose(f)) die("cannot write OUT");
     }
-    printf("result MBps %.3f\n", (double)bytes / 1e6 / (t1 - t0));
-    printf("result cpu_s_per_GB %.3f\n", (c1 - c0) / ((double)bytes / 1e9));
+    emit_rate(bytes, t0, c0, t1, c1);
   } else if (!strcmp(argv[1], "seq")) {
     int n = atoi(argv[2]);
     char body[1024];
@@ -325,7 +333,7 @@ int main(int argc, char **argv) {
     long long bytes = atoll(argv[3]);
     int repeats = argc >= 5 ? atoi(argv[4]) : 1;
     char furl[512], b[256];
-    snprintf(furl, sizeof furl, "%s/files?path=%%2Fhome%%2Fuser%%2Fnull-%lld.bin", sbx_url, bytes);
+    file_url(furl, sizeof furl, bytes);
     struct curl_slist *hd = files_headers();
     hd = curl_slist_append(hd, "Content-Type: application/octet-stream");
     for (int k = 0; k < repeats; k++) {
@@ -353,15 +361,14 @@ int main(int argc, char **argv) {
         die("upload not accepted");
       }
       free(st.out);
-      printf("result MBps %.3f\n", (double)bytes / 1e6 / (t1 - t0));
-      printf("result cpu_s_per_GB %.3f\n", (c1 - c0) / ((double)bytes / 1e9));
+      emit_rate(bytes, t0, c0, t1, c1);
     }
     curl_slist_free_all(hd);
   } else if (!strcmp(argv[1], "download") && argc >= 4) {
     long long bytes = atoll(argv[2]);
     int repeats = argc >= 5 ? atoi(argv[4]) : 1;
     char furl[512], target[4096];
-    snprintf(furl, sizeof furl, "%s/files?path=%%2Fhome%%2Fuser%%2Fnull-%lld.bin", sbx_url, bytes);
+    file_url(furl, sizeof furl, bytes);
     struct curl_slist *hd = files_headers();
     for (int k = 1; k <= repeats; k++) {
       snprintf(target, sizeof target, "%s.%d", argv[3], k);
@@ -381,8 +388,7 @@ int main(int argc, char **argv) {
       if (rc != CURLE_OK) die(curl_easy_strerror(rc));
       if (code != 200) die("download: not 200");
       if (got != bytes) die("download: size differs");
-      printf("result MBps %.3f\n", (double)bytes / 1e6 / (t1 - t0));
-      printf("result cpu_s_per_GB %.3f\n", (c1 - c0) / ((double)bytes / 1e9));
+      emit_rate(bytes, t0, c0, t1, c1);
     }
     curl_slist_free_all(hd);
     curl_easy_reset(h);
