@@ -244,8 +244,6 @@ end
 
 ---@class e2b.StreamOpts: e2b.RpcOpts
 ---@field timeout number?  stream timeout in seconds (Connect-Timeout-Ms), 0 = none; default 60
----@field process_data boolean?  a process stream: output messages arrive decoded as
----                              `{ kind = "stdout"|"stderr"|"pty", bytes = "…" }` (connect.process_codec)
 
 ---@class e2b.RpcStream
 local Stream = {}
@@ -281,7 +279,8 @@ end
 ---@param method string "process.Process/Start"
 ---@param msg table|string  the request message, or its JSON text already encoded
 ---@param o e2b.StreamOpts?
----@param process_data boolean?  as `o.process_data` (lets a caller pass its own options table as `o`)
+---@param process_data boolean?  a process stream: envd's usual messages arrive as the core's
+---                              records (`{ kind = "stdout", bytes = "…" }`, …; connect.process_codec)
 ---@return e2b.RpcStream
 function Client:stream(method, msg, o, process_data)
   return self:wrap_stream(self:open_stream(method, msg, o, process_data), o)
@@ -305,7 +304,7 @@ function Client:open_stream(method, msg, o, process_data)
     headers = h, body = connect.envelope(msg),
     timeout = o.request_timeout or self.cfg.request_timeout,   -- until the first message
     stream_timeout = timeout, idle_timeout = envd.KEEPALIVE_INTERVAL * envd.SILENT_PINGS },
-    process_data or o.process_data)
+    process_data)
   if not ok then error(self:rpc_failure(raw), 0) end
   return raw
 end
