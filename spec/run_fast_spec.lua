@@ -3,6 +3,7 @@
 -- it to the end, hands over in the middle, or is not used at all (a callback turns it off).
 local F = require("spec.support.fake_transport")
 local u = require("spec.support.unit")
+local e2e = require("spec.support.e2e")
 local e2b = require("e2b")
 local errors = e2b.errors
 local b64 = require("e2b.envd").b64encode
@@ -86,5 +87,27 @@ describe("commands:run fast path", function()
     fake:on("POST /process.Process/Start", function() return { START, OUT("a"), ERR("b"), END(1, "exit status 1") } end)
     local err = u.raised(sbx.commands.run, sbx.commands, "x", { keep_output = false })
     assert.are.same({ "CommandExitError", "", "", 1 }, { err.name, err.stdout, err.stderr, err.exit_code })
+  end)
+end)
+
+describe("commands:run fast path (end to end)", function()
+  before_each(function() e2e.require_emulator() end)
+
+  -- envd's messages (the emulator speaks its protojson) are the usual shapes the core makes
+  -- records of: the fast path reads them all and gives what the general reader gives
+  it("reads envd's stream without handing over, with the general reader's outcome", function()
+    local sbx = e2e.sandbox(finally)
+    local envd = sbx.commands._envd
+    local handovers, wrap = 0, envd.wrap_stream
+    envd.wrap_stream = function(...) handovers = handovers + 1 return wrap(...) end
+    for _, cmd in ipairs({ "echo hi", "printf 'a\\n'; echo b >&2; printf 'c'", "echo no >&2; exit 3", "true" }) do
+      local before = handovers
+      local fast = outcome(pcall(sbx.commands.run, sbx.commands, cmd))
+      assert.are.equal(before, handovers, cmd)
+      local general = outcome(pcall(sbx.commands.run, sbx.commands, cmd, { on_stdout = function() end }))
+      assert.are.same(general, fast)
+    end
+    local r = sbx.commands:run("printf 'a\\n'; echo b >&2; printf 'c'")
+    assert.are.same({ "a\nc", "b\n", 0 }, { r.stdout, r.stderr, r.exit_code })
   end)
 end)
