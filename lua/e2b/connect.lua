@@ -96,14 +96,15 @@ connect.process_codec = setmetatable({
   end,
 }, { __index = connect.codec })
 
---- Start a server-streaming Connect call on transport `T` (`spec` as for T:stream).
+--- Start a server-streaming Connect call on transport `T` (`spec` and `checked` as for T:stream).
 --- `process_data`: the call is a process stream (see `connect.process_codec`).
 ---@param T table
 ---@param spec table
 ---@param process_data boolean?
+---@param checked boolean?
 ---@return table stream  `:next()` → message, or nil, end_info; `:close()`
-function connect.stream(T, spec, process_data)
-  return T:stream(spec, process_data and connect.process_codec or connect.codec)
+function connect.stream(T, spec, process_data, checked)
+  return T:stream(spec, process_data and connect.process_codec or connect.codec, checked)
 end
 
 return connect
