@@ -497,7 +497,7 @@ function Stream:next()
       if verdict == "raw" then raw_end(self) return nil, self.end_info end
       if verdict then stream_error(self, verdict, message) end
     end
-    local got = req:take()
+    local got = st ~= "pending" and req:take()   -- no message comes before the headers
     if type(got) == "table" and got[1] ~= nil then
       if self.idle then self.heard = core.now_ms() end
       self.batch, self.bi = got, 1
