@@ -426,7 +426,8 @@ function T:stream(spec, codec, checked)
   return setmetatable({ t = self, req = req, spec = spec, codec = codec, batch = false, bi = 1,
                         timeout = timeout, started = false, idle = idle > 0 and idle or false,
                         heard = false, checked = false, finished = false, end_info = false,
-                        deadline = timeout > 0 and core.now_ms() + timeout * 1000 or false, back = false }, Stream)
+                        deadline = timeout > 0 and core.now_ms() + timeout * 1000 or false, back = false,
+                        fold_takes = false }, Stream)
 end
 
 local function stream_error(s, kind, what)
@@ -497,7 +498,7 @@ function Stream:next()
       if verdict == "raw" then raw_end(self) return nil, self.end_info end
       if verdict then stream_error(self, verdict, message) end
     end
-    local got = st ~= "pending" and req:take()   -- no message comes before the headers
+    local got = st ~= "pending" and req:take(self.fold_takes)   -- no message comes before the headers
     if type(got) == "table" and got[1] ~= nil then
       if self.idle then self.heard = core.now_ms() end
       self.batch, self.bi = got, 1
@@ -537,6 +538,28 @@ end
 ---@param b any
 function Stream:push_back(ok, a, b)
   self.back = { ok, a, b }
+end
+
+--- From now on (`on` true) or no longer, take a process stream's usual messages folded: the
+--- core makes one `{ kind = "folded", … }` record of each take's start, output and end (see
+--- push_folded in core/lua/request.c) instead of a record per message. For a reader that only
+--- keeps the output (stdout and stderr separately: their interleaving is not kept).
+---@param on boolean
+function Stream:fold(on)
+  self.fold_takes = on and true or false
+end
+
+--- Put `msgs` (messages as the core gives them, e.g. a folded record taken apart) in front of
+--- what the stream delivers next, in order. For a reader that hands over to another.
+---@param msgs table
+function Stream:unread(msgs)
+  local batch, rest = self.batch, {}
+  for i = 1, #msgs do rest[i] = msgs[i] end
+  if batch then
+    local i = self.bi
+    while batch[i] ~= nil do rest[#rest + 1] = batch[i] i = i + 1 end
+  end
+  self.batch, self.bi = rest, 1
 end
 
 --- Cancel the stream (closes the HTTP exchange). Idempotent.
