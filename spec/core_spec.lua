@@ -337,6 +337,92 @@ describe("e2b.core", function()
     end
   end)
 
+  it("take(true) folds a process stream's usual messages per take; anything else stays a record", function()
+    local b64 = core.b64encode
+    local function hexwire(wire)
+      local raw = {}
+      for _, p in ipairs(wire) do raw[#raw + 1] = require("e2b.connect").envelope(p) end
+      raw[#raw + 1] = "\2\0\0\0\2{}"
+      return (table.concat(raw):gsub(".", function(c) return ("%02x"):format(c:byte()) end))
+    end
+    -- what a reader keeps of the records: events in order ("data" for a run of output), each
+    -- stream's bytes (folded records do not keep how stdout and stderr interleaved)
+    local function digest(parts)
+      local d = { events = {}, stdout = {}, stderr = {}, folded = 0, records = 0 }
+      local function ev(s) if not (s == "data" and d.events[#d.events] == "data") then d.events[#d.events + 1] = s end end
+      local function finish(m) ev(("end %d %s %s %s"):format(m.exit_code, tostring(m.exited), m.status, tostring(m.error))) end
+      for _, m in ipairs(parts) do
+        if m.kind == "folded" then
+          d.folded = d.folded + 1
+          assert.is_true(m.pid ~= nil or m.stdout ~= nil or m.stderr ~= nil or m.ended == true, "an empty folded record")
+          if m.pid ~= nil then ev("start " .. m.pid) end
+          if m.stdout then d.stdout[#d.stdout + 1] = m.stdout end
+          if m.stderr then d.stderr[#d.stderr + 1] = m.stderr end
+          if m.stdout or m.stderr then ev("data") end
+          if m.ended then finish(m) else assert.is_nil(m.exit_code) end
+        else
+          d.records = d.records + 1
+          if m.kind == "start" then ev("start " .. m.pid)
+          elseif m.kind == "stdout" or m.kind == "stderr" then d[m.kind][#d[m.kind] + 1] = m.bytes ev("data")
+          elseif m.kind == "end" then finish(m)
+          elseif m.kind then ev(m.kind)
+          else ev((m.flags == 2 and "end " or "msg ") .. m.data) end
+        end
+      end
+      d.stdout, d.stderr = table.concat(d.stdout), table.concat(d.stderr)
+      return d
+    end
+    local function take_all(hex, chunk, fold)
+      local req = client:request({ method = "POST", url = echo.url .. "/connect", response = "process",
+        body = envelopes({ messages = {}, ["end"] = json.null, raw = hex, chunk = chunk }) })
+      local deadline, parts = core.now_ms() + 10000, {}
+      while true do
+        local st = req:state()
+        local got = req:take(fold)
+        for _, m in ipairs(got) do parts[#parts + 1] = m end
+        if st == "done" or st == "failed" then break end
+        assert(core.now_ms() < deadline, "request did not finish in time")
+        client:step(100)
+      end
+      assert.equal("done", req:state())
+      return digest(parts)
+    end
+    local out = "\0\1binary\255" .. string.rep("0123456789", 1500)
+    local usual = hexwire({
+      '{"event":{"start":{"pid":7}}}',
+      '{"event":{"data":{"stdout":"' .. b64(out:sub(1, 10)) .. '"}}}',
+      '{"event":{"data":{"stderr":"' .. b64("e1") .. '"}}}',
+      '{"event":{"data":{"stdout":"' .. b64(out:sub(11)) .. '"}}}',
+      '{"event":{"end":{"exitCode":3,"status":"exit status 3","error":"boom"}}}',
+    })
+    -- each with one thing that keeps its take from folding (or folds only a part of it)
+    local function data(kind, text) return '{"event":{"data":{"' .. kind .. '":"' .. b64(text) .. '"}}}' end
+    local START7, END0 = '{"event":{"start":{"pid":7}}}', '{"event":{"end":{"exitCode":0,"status":"exit status 0","exited":true}}}'
+    local odd = {
+      hexwire({ data("stdout", "early"), START7, data("stdout", "a"), END0 }),         -- output before the start
+      hexwire({ START7, data("stdout", "a"), '{"event":{"keepalive":{}}}', END0 }),    -- a JSON message
+      hexwire({ START7, data("stdout", "a"), data("pty", "p"), END0 }),                -- pty output
+      hexwire({ START7, END0, data("stdout", "late") }),                                -- output after the end
+      hexwire({ START7, data("stdout", "a"), '{"event":{"start":{"pid":8}}}', END0 }),  -- a start after output
+      hexwire({ START7, END0, '{"event":{"end":{"exitCode":1,"status":"exit status 1","exited":true}}}' }),   -- two ends
+    }
+    for _, chunk in ipairs({ 1, 3, 7, 64, 16384, 1000000 }) do
+      local plain, folded = take_all(usual, chunk, false), take_all(usual, chunk, true)
+      assert.are.same({ "start 7", "data", "end 3 false exit status 3 boom", "eos" }, folded.events, "chunk " .. chunk)
+      assert.equal(out, folded.stdout)
+      assert.equal("e1", folded.stderr)
+      assert.are.same({ plain.events, plain.stdout, plain.stderr }, { folded.events, folded.stdout, folded.stderr })
+      assert.equal(0, plain.folded)
+      assert.is_true(folded.folded >= 1)
+      assert.is_true(folded.records <= 1, "chunk " .. chunk)   -- only the eos, when a take has nothing else
+      for i, hex in ipairs(odd) do
+        plain, folded = take_all(hex, chunk, false), take_all(hex, chunk, true)
+        assert.are.same({ plain.events, plain.stdout, plain.stderr }, { folded.events, folded.stdout, folded.stderr },
+          ("case %d, chunk %d"):format(i, chunk))
+      end
+    end
+  end)
+
   it("fails a Connect stream with a compressed flag as malformed, keeping earlier messages", function()
     local req = client:request({ method = "POST", url = echo.url .. "/connect", response = "connect",
       body = envelopes({ messages = { { a = 1 } }, ["end"] = json.null, raw = "010000000178" }) })

@@ -1,6 +1,7 @@
 -- commands:run's fast path (issue 12) against the general reader: the same stream must give the
 -- same outcome — result or error, with the output received so far — whether the fast path reads
 -- it to the end, hands over in the middle, or is not used at all (a callback turns it off).
+-- The fast path asks for folded records (Stream:fold), which the fake makes as the core does.
 local F = require("spec.support.fake_transport")
 local u = require("spec.support.unit")
 local e2e = require("spec.support.e2e")
@@ -51,6 +52,8 @@ local CASES = {
   { "a pty message in a plain run", { START, { kind = "pty", bytes = "p" }, END(0) } },
   { "a kill before the deadline", { START, OUT("p"), END(-1, "signal: killed") }, true },
   { "a kill at the deadline", { START, OUT("p"), { busy_ms = 30 }, END(-1, "signal: killed") }, false, { timeout = 0.01 } },
+  { "a kill at the deadline in one take with the start and output", { { busy_ms = 30 }, START, OUT("p"),
+      END(-1, "signal: killed") }, false, { timeout = 0.01 } },
   { "the client's deadline after output", { START, OUT("p"), { busy_ms = 30 },
       raise(errors.TimeoutError:new("POST …: timed out", { kind = "timeout" })) }, false, { timeout = 0.01 } },
 }

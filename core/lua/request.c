@@ -63,7 +63,103 @@ static int req_headers(lua_State *L) {
   return 1;
 }
 
-/* Build the Lua value first (may raise on memory), then tell the engine it was taken. */
+/* Push the decoded bytes of the `count` data messages of `kind` from `m` on as one string
+ * (`total` bytes). */
+static void push_joined(lua_State *L, const e2b_msg *m, int kind, size_t total, int count) {
+  for (; m->kind != kind; m = m->next) {}
+  if (count == 1) { lua_pushlstring(L, m->data, m->len); return; }
+  luaL_Buffer b;
+#if LUA_VERSION_NUM >= 502
+  char *p = luaL_buffinitsize(L, &b, total);
+  for (; m; m = m->next)
+    if (m->kind == kind) { memcpy(p, m->data, m->len); p += m->len; }
+  luaL_pushresultsize(&b, total);
+#else
+  (void)total;
+  luaL_buffinit(L, &b);
+  for (; m; m = m->next)
+    if (m->kind == kind) luaL_addlstring(&b, m->data, m->len);
+  luaL_pushresult(&b);
+#endif
+}
+
+/* take(true) on a process stream: when the queued messages are only the usual ones in their
+ * usual order — [start] (stdout|stderr)* [end] [eos] — push them as at most two records
+ * instead of one per message (a command's whole answer is often one take; issue 12):
+ *   { kind = "folded", pid = n?, stdout = s?, stderr = s?,
+ *     ended = true?, exit_code, exited, status, error? }   (the end record's fields)
+ * followed by { kind = "eos" } when the end-of-stream message was there. Each stream's bytes
+ * are in order; how stdout and stderr interleaved is not kept (a reader of callbacks must not
+ * ask for this). Returns 0, pushing nothing, for anything else. */
+static int push_folded(lua_State *L, const e2b_msg *first) {
+  const e2b_msg *start = NULL, *end = NULL, *eos = NULL;
+  size_t nout = 0, nerr = 0;
+  int cout = 0, cerr = 0, stage = 0; /* 0 nothing yet, 1 start or output, 2 end, 3 eos */
+  for (const e2b_msg *m = first; m; m = m->next) {
+    switch (m->kind) {
+    case E2B_EVENT_START:
+      if (stage > 0) return 0;
+      start = m, stage = 1;
+      break;
+    case E2B_DATA_STDOUT: case E2B_DATA_STDERR:
+      if (stage > 1) return 0;
+      if (m->kind == E2B_DATA_STDOUT) nout += m->len, cout++; else nerr += m->len, cerr++;
+      stage = 1;
+      break;
+    case E2B_EVENT_END:
+      if (stage > 1) return 0;
+      end = m, stage = 2;
+      break;
+    case E2B_EVENT_EOS:
+      if (stage > 2) return 0;
+      eos = m, stage = 3;
+      break;
+    default: return 0; /* a JSON message, pty output */
+    }
+  }
+  if (!start && !end && cout + cerr == 0) return 0; /* nothing, or only the end of the stream */
+  lua_createtable(L, eos ? 2 : 1, 0);
+  lua_createtable(L, 0, 9);
+  lua_pushliteral(L, "folded");
+  lua_setfield(L, -2, "kind");
+  if (start) {
+    lua_pushinteger(L, (lua_Integer)start->num);
+    lua_setfield(L, -2, "pid");
+  }
+  if (cout) {
+    push_joined(L, first, E2B_DATA_STDOUT, nout, cout);
+    lua_setfield(L, -2, "stdout");
+  }
+  if (cerr) {
+    push_joined(L, first, E2B_DATA_STDERR, nerr, cerr);
+    lua_setfield(L, -2, "stderr");
+  }
+  if (end) {
+    lua_pushboolean(L, 1);
+    lua_setfield(L, -2, "ended");
+    lua_pushinteger(L, (lua_Integer)end->num);
+    lua_setfield(L, -2, "exit_code");
+    lua_pushboolean(L, end->exited);
+    lua_setfield(L, -2, "exited");
+    lua_pushlstring(L, end->data, end->split);
+    lua_setfield(L, -2, "status");
+    if (end->has_error) {
+      lua_pushlstring(L, end->data + end->split, end->len - end->split);
+      lua_setfield(L, -2, "error");
+    }
+  }
+  lua_rawseti(L, -2, 1);
+  if (eos) {
+    lua_createtable(L, 0, 1);
+    lua_pushliteral(L, "eos");
+    lua_setfield(L, -2, "kind");
+    lua_rawseti(L, -2, 2);
+  }
+  return 1;
+}
+
+/* Build the Lua value first (may raise on memory), then tell the engine it was taken.
+ * take(true): on a process stream, the usual messages folded (push_folded). */
 static int req_take(lua_State *L) {
   le2b_request *r = le2b_checkrequest(L, 1);
   if (!r->x) { lua_pushnil(L); return 1; }
@@ -71,6 +167,9 @@ static int req_take(lua_State *L) {
     size_t len;
     const char *p = e2b_request_bytes(r->x, &len);
     lua_pushlstring(L, p, len);
+  } else if (e2b_request_mode(r->x) == E2B_RESP_CONNECT && lua_toboolean(L, 2) &&
+             push_folded(L, e2b_request_msgs(r->x))) {
+    /* folded */
   } else if (e2b_request_mode(r->x) == E2B_RESP_CONNECT) {
     int n = 0; /* sized up front: filling an empty table rehashes it at 1, 2, 4, ... */
     for (const e2b_msg *m = e2b_request_msgs(r->x); m; m = m->next) n++;

@@ -24,6 +24,7 @@ local envd = require("e2b.envd")
 local json = require("e2b.json")
 local stream = require("e2b.stream")
 local map = require("e2b.envd.errors")
+local connect = require("e2b.connect")
 local background = require("e2b.background")
 local core = require("e2b.native")   -- core.join: table.concat without its extra copy (peak 2x, not 3x)
 
@@ -465,6 +466,7 @@ local NO_OPTS = RUN:check(nil)   -- read, never written: run without options ski
 -- e2b.stream with the same deadline, a handle holding the output so far — which then does
 -- exactly what it would have done had it read the stream from the start.
 local function handover(self, raw, o, timeout, deadline, pid, out, err, ended)
+  raw:fold(false)   -- the general reader reads message by message
   local source = self._envd:wrap_stream(raw, o)
   local s
   if pid == nil then
@@ -485,6 +487,7 @@ local function run_fast(self, body, o)
   local deadline = timeout > 0 and core.now_ms() + timeout * 1000 or nil
   local pid, out, err, ended = nil, false, false, false
   local kept = o.keep_output ~= false
+  raw:fold(true)   -- no callbacks: each take's usual messages come as one record
   while true do
     local ok, m, info = pcall(raw.next, raw)
     if not ok or (m == nil and not (ended and map.stream_end_error(info) == nil)) then
@@ -494,7 +497,27 @@ local function run_fast(self, body, o)
     if m == nil then break end   -- the clean end, after the end event
     local bytes = m.bytes
     local usual
-    if pid == nil then
+    if m.kind == "folded" then
+      -- what its messages would do one by one; where one would hand over, those from there on
+      -- go back to the stream as the records they were (connect.unfold)
+      if pid == nil and m.pid == nil then   -- output or an end before the start
+        raw:unread(connect.unfold(m))
+        return handover(self, raw, o, timeout, deadline, pid, out, err, ended)
+      end
+      pid = pid or m.pid   -- (a start again: nothing for us)
+      if kept then
+        if m.stdout then out = keep(out, m.stdout) end
+        if m.stderr then err = keep(err, m.stderr) end
+      end
+      if m.ended then
+        if ended or (m.exit_code == -1 and deadline and core.now_ms() >= deadline) then
+          raw:unread(connect.unfold(m, true))
+          return handover(self, raw, o, timeout, deadline, pid, out, err, ended)
+        end
+        ended = m   -- the end event's exit_code and error, as decode_event gives them
+      end
+      usual = true
+    elseif pid == nil then
       local st = start_event(m)
       if st then pid, usual = int(st.pid) or 0, true end
     elseif bytes then

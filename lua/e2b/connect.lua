@@ -83,7 +83,8 @@ connect.codec = {
 --- * the end-of-stream message `{}` → the "end" frame with end_info `{}`
 ---
 --- Every other message (unknown fields, escapes, an end-of-stream error, …) is a decoded JSON
---- table as usual.
+--- table as usual. A stream asked to fold (transport Stream:fold) may also deliver
+--- `{ kind = "folded", … }`, a take's usual messages in one record (see `connect.unfold`).
 connect.process_codec = setmetatable({
   mode = "process",
   frame = function(m)
@@ -96,14 +97,34 @@ connect.process_codec = setmetatable({
   end,
 }, { __index = connect.codec })
 
---- Start a server-streaming Connect call on transport `T` (`spec` as for T:stream).
+--- The records a folded one (`{ kind = "folded", … }`, a take's usual process messages in one;
+--- transport Stream:fold) was made of, in the order a reader would have had them (stdout before
+--- stderr: their interleaving is not kept). `end_only`: only its end record.
+---@param f table
+---@param end_only boolean?
+---@return table[]
+function connect.unfold(f, end_only)
+  local list = {}
+  if not end_only then
+    if f.pid ~= nil then list[#list + 1] = { kind = "start", pid = f.pid } end
+    if f.stdout then list[#list + 1] = { kind = "stdout", bytes = f.stdout } end
+    if f.stderr then list[#list + 1] = { kind = "stderr", bytes = f.stderr } end
+  end
+  if f.ended then
+    list[#list + 1] = { kind = "end", exit_code = f.exit_code, exited = f.exited, status = f.status, error = f.error }
+  end
+  return list
+end
+
+--- Start a server-streaming Connect call on transport `T` (`spec` and `checked` as for T:stream).
 --- `process_data`: the call is a process stream (see `connect.process_codec`).
 ---@param T table
 ---@param spec table
 ---@param process_data boolean?
+---@param checked boolean?
 ---@return table stream  `:next()` → message, or nil, end_info; `:close()`
-function connect.stream(T, spec, process_data)
-  return T:stream(spec, process_data and connect.process_codec or connect.codec)
+function connect.stream(T, spec, process_data, checked)
+  return T:stream(spec, process_data and connect.process_codec or connect.codec, checked)
 end
 
 return connect

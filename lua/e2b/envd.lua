@@ -304,7 +304,7 @@ function Client:open_stream(method, msg, o, process_data)
     headers = h, body = connect.envelope(msg),
     timeout = o.request_timeout or self.cfg.request_timeout,   -- until the first message
     stream_timeout = timeout, idle_timeout = envd.KEEPALIVE_INTERVAL * envd.SILENT_PINGS },
-    process_data)
+    process_data, true)   -- checked: made here of the caller's checked options (issue 12)
   if not ok then error(self:rpc_failure(raw), 0) end
   return raw
 end

@@ -200,6 +200,8 @@ end
 ---@param want string|string[]  type name(s); add "nil" to make it optional
 ---@return any
 function options.arg(fname, argname, value, want)
+  -- the common case first (a command line, a path): plain ASCII text, nothing else to check
+  if want == "text" and type(value) == "string" and not value:find("[%z\128-\255]") then return value end
   local ok, why = type_ok(value, want)
   if not ok then
     fail(("%s: argument '%s' %s"):format(fname, argname,

@@ -199,16 +199,19 @@ local scratch = {
   verbose = false, timeout_ms = false,
 }
 
--- Core options for spec; `mode` is the core response mode.
-function T:_options(spec, mode)
-  if type(spec) ~= "table" then bad("bad request spec (table expected, got " .. type(spec) .. ")") end
-  for k in pairs(spec) do
-    if not SPEC_KEYS[k] then bad("bad request spec: unknown option '" .. tostring(k) .. "'") end
-  end
-  if type(spec.method) ~= "string" then bad("bad request option 'method' (string expected)") end
-  if type(spec.url) ~= "string" then bad("bad request option 'url' (string expected)") end
-  if spec.on_progress ~= nil and type(spec.on_progress) ~= "function" then
-    bad("bad request option 'on_progress' (function expected)")
+-- Core options for spec; `mode` is the core response mode. `checked`: the SDK built spec
+-- itself from values it checked (see T:stream), so the spec's shape is not checked again.
+function T:_options(spec, mode, checked)
+  if not checked then
+    if type(spec) ~= "table" then bad("bad request spec (table expected, got " .. type(spec) .. ")") end
+    for k in pairs(spec) do
+      if not SPEC_KEYS[k] then bad("bad request spec: unknown option '" .. tostring(k) .. "'") end
+    end
+    if type(spec.method) ~= "string" then bad("bad request option 'method' (string expected)") end
+    if type(spec.url) ~= "string" then bad("bad request option 'url' (string expected)") end
+    if spec.on_progress ~= nil and type(spec.on_progress) ~= "function" then
+      bad("bad request option 'on_progress' (function expected)")
+    end
   end
   local o = scratch
   o.method, o.url, o.headers = spec.method, spec.url, header_lines(spec.headers)
@@ -219,8 +222,8 @@ function T:_options(spec, mode)
   return o
 end
 
-function T:_start(spec, mode, timeout_ms, max_buffered)
-  local opts = self:_options(spec, mode)
+function T:_start(spec, mode, timeout_ms, max_buffered, checked)
+  local opts = self:_options(spec, mode, checked)
   -- 0 means "no limit" to the core: a positive limit never rounds down to it
   opts.timeout_ms = timeout_ms > 0 and math.max(1, math.floor(timeout_ms + 0.5)) or 0
   if opts.max_buffered == nil then opts.max_buffered = max_buffered end
@@ -403,19 +406,28 @@ Stream.__index = Stream
 --- message; `spec.stream_timeout` (default 0 = none) the whole stream; `spec.idle_timeout`
 --- (default 0 = none) the silence between two messages once the stream has started (a server
 --- that pings keeps it alive; one that sends nothing at all fails with kind "stalled").
+--- `checked` (internal): the SDK made `spec` itself, only of the keys above, from values it has
+--- checked (an envd RPC on every command: its shape is not checked again per call; issue 12).
 ---@param spec table
 ---@param codec e2b.transport.Codec
-function T:stream(spec, codec)
-  if type(codec) ~= "table" or type(codec.mode) ~= "string" then bad("bad argument 'codec' (table expected)") end
-  local timeout = seconds(spec and spec.timeout, "timeout", self.request_timeout)
-  local total = seconds(spec and spec.stream_timeout, "stream_timeout", 0)
-  local idle = seconds(spec and spec.idle_timeout, "idle_timeout", 0)
-  local req = self:_start(spec, codec.mode, total * 1000)
+---@param checked boolean?
+function T:stream(spec, codec, checked)
+  local timeout, total, idle
+  if checked then
+    timeout, total, idle = spec.timeout or self.request_timeout, spec.stream_timeout or 0, spec.idle_timeout or 0
+  else
+    if type(codec) ~= "table" or type(codec.mode) ~= "string" then bad("bad argument 'codec' (table expected)") end
+    timeout = seconds(spec and spec.timeout, "timeout", self.request_timeout)
+    total = seconds(spec and spec.stream_timeout, "stream_timeout", 0)
+    idle = seconds(spec and spec.idle_timeout, "idle_timeout", 0)
+  end
+  local req = self:_start(spec, codec.mode, total * 1000, nil, checked)
   -- every field set here, so none is added later (no rehash per stream; issue 12)
   return setmetatable({ t = self, req = req, spec = spec, codec = codec, batch = false, bi = 1,
                         timeout = timeout, started = false, idle = idle > 0 and idle or false,
                         heard = false, checked = false, finished = false, end_info = false,
-                        deadline = timeout > 0 and core.now_ms() + timeout * 1000 or false, back = false }, Stream)
+                        deadline = timeout > 0 and core.now_ms() + timeout * 1000 or false, back = false,
+                        fold_takes = false }, Stream)
 end
 
 local function stream_error(s, kind, what)
@@ -486,7 +498,7 @@ function Stream:next()
       if verdict == "raw" then raw_end(self) return nil, self.end_info end
       if verdict then stream_error(self, verdict, message) end
     end
-    local got = req:take()
+    local got = st ~= "pending" and req:take(self.fold_takes)   -- no message comes before the headers
     if type(got) == "table" and got[1] ~= nil then
       if self.idle then self.heard = core.now_ms() end
       self.batch, self.bi = got, 1
@@ -526,6 +538,28 @@ end
 ---@param b any
 function Stream:push_back(ok, a, b)
   self.back = { ok, a, b }
+end
+
+--- From now on (`on` true) or no longer, take a process stream's usual messages folded: the
+--- core makes one `{ kind = "folded", … }` record of each take's start, output and end (see
+--- push_folded in core/lua/request.c) instead of a record per message. For a reader that only
+--- keeps the output (stdout and stderr separately: their interleaving is not kept).
+---@param on boolean
+function Stream:fold(on)
+  self.fold_takes = on and true or false
+end
+
+--- Put `msgs` (messages as the core gives them, e.g. a folded record taken apart) in front of
+--- what the stream delivers next, in order. For a reader that hands over to another.
+---@param msgs table
+function Stream:unread(msgs)
+  local batch, rest = self.batch, {}
+  for i = 1, #msgs do rest[i] = msgs[i] end
+  if batch then
+    local i = self.bi
+    while batch[i] ~= nil do rest[#rest + 1] = batch[i] i = i + 1 end
+  end
+  self.batch, self.bi = rest, 1
 end
 
 --- Cancel the stream (closes the HTTP exchange). Idempotent.

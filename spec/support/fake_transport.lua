@@ -95,6 +95,26 @@ end
 local Stream = {}
 Stream.__index = Stream
 
+-- Stream:fold(true): as the core folds a take (push_folded in core/lua/request.c), the longest
+-- run of records from here in the usual order — [start] (stdout|stderr)* [end] — becomes one
+-- folded record (the fake has no takes: a run ends at anything else).
+local function folded_run(self)
+  local f, stage, j = { kind = "folded" }, 0, self.i + 1
+  while true do
+    local m = self.msgs[j]
+    local kind = type(m) == "table" and m.kind
+    if kind == "start" and stage == 0 then f.pid, stage = m.pid, 1
+    elseif (kind == "stdout" or kind == "stderr") and stage <= 1 then f[kind], stage = (f[kind] or "") .. m.bytes, 1
+    elseif kind == "end" and stage <= 1 then
+      f.ended, f.exit_code, f.exited, f.status, f.error, stage = true, m.exit_code, m.exited, m.status, m.error, 2
+    else break end
+    j = j + 1
+  end
+  if j == self.i + 1 then return nil end
+  self.i = j - 1
+  return f
+end
+
 function Stream:next()
   local back = self.back
   if back then   -- as the real one: what was handed back comes again, exactly as it came
@@ -102,6 +122,8 @@ function Stream:next()
     if not back[1] then error(back[2], 0) end
     return back[2], back[3]
   end
+  local f = self.folding and folded_run(self)
+  if f then return f end
   self.i = self.i + 1
   local m = self.msgs[self.i]
   if m == nil then return nil, {} end
@@ -117,6 +139,16 @@ function Stream:next()
 end
 
 function Stream:push_back(ok, a, b) self.back = { ok, a, b } end
+
+function Stream:fold(on) self.folding = on end
+
+function Stream:unread(list)   -- in front of what comes next (a copy: the case's list is shared)
+  local msgs = {}
+  for k = 1, self.i do msgs[k] = self.msgs[k] end
+  for _, m in ipairs(list) do msgs[#msgs + 1] = m end
+  for k = self.i + 1, #self.msgs do msgs[#msgs + 1] = self.msgs[k] end
+  self.msgs = msgs
+end
 
 function Stream:close() self.closed = true end
 
