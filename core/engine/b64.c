@@ -29,7 +29,8 @@ size_t e2b_b64_encode(const unsigned char *in, size_t n, char *out) {
 /* The 6-bit value of byte c in either alphabet (standard "+/", URL-safe "-_"), -1 for any
  * other byte ('=' included). A constant expression, so the tables below are built by the
  * compiler from it. */
-#define VAL(c) ((c) >= 'A' && (c) <= 'Z' ? (c) - 'A' : (c) >= 'a' && (c) <= 'z' ? (c) - 'a' + 26 \
+#define VAL(c) VAL_ANY(c)
+#define VAL_ANY(c) ((c) >= 'A' && (c) <= 'Z' ? (c) - 'A' : (c) >= 'a' && (c) <= 'z' ? (c) - 'a' + 26 \
               : (c) >= '0' && (c) <= '9' ? (c) - '0' + 52 : (c) == '+' || (c) == '-' ? 62   \
               : (c) == '/' || (c) == '_' ? 63 : -1)
 /* Byte c's value already in its place within a group of four characters (shift 18, 12, 6, 0);
@@ -41,6 +42,10 @@ size_t e2b_b64_encode(const unsigned char *in, size_t n, char *out) {
 #define R64(b, sh) R16(b, sh), R16(b + 16, sh), R16(b + 32, sh), R16(b + 48, sh)
 #define TABLE(sh) {R64(0, sh), R64(64, sh), R64(128, sh), R64(192, sh)}
 static const uint32_t d0[256] = TABLE(18), d1[256] = TABLE(12), d2[256] = TABLE(6), d3[256] = TABLE(0);
+/* The same for the standard alphabet alone (e2b_b64_decode_groups). */
+#undef VAL
+#define VAL(c) ((c) == '-' || (c) == '_' ? -1 : VAL_ANY(c))
+static const uint32_t s0[256] = TABLE(18), s1[256] = TABLE(12), s2[256] = TABLE(6), s3[256] = TABLE(0);
 
 static const char *bad_char(const char *in, size_t n) {
   for (size_t i = 0; i < n; i++)
@@ -148,4 +153,22 @@ int e2b_b64_decode(const char *in, size_t n, unsigned char *out, size_t *outlen,
   }
   *outlen = o;
   return 0;
+}
+
+size_t e2b_b64_decode_groups(const char *in, size_t n, unsigned char *out) {
+  const unsigned char *s = (const unsigned char *)in;
+  size_t full = n / 4 * 4, i = 0;
+#ifdef E2B_B64_AVX2
+  if (n >= 48 && use_avx2) i = decode_avx2(s, n, out);
+#endif
+  size_t o = i / 4 * 3;
+  for (; i < full; i += 4) {
+    uint32_t v = s0[s[i]] | s1[s[i + 1]] | s2[s[i + 2]] | s3[s[i + 3]];
+    if (v >> 24) break;
+    out[o] = (unsigned char)(v >> 16);
+    out[o + 1] = (unsigned char)(v >> 8);
+    out[o + 2] = (unsigned char)v;
+    o += 3;
+  }
+  return i;
 }

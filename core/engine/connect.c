@@ -19,6 +19,7 @@ static void free_list(e2b_msg *m) {
 
 void e2b_connect_free(e2b_connect_dec *d) {
   free_list(d->head);
+  free(d->run);
   e2b_buf_free(&d->payload);
   e2b_connect_init(d);
 }
@@ -113,6 +114,118 @@ static int enqueue(e2b_connect_dec *d, const char *p, size_t n) {
   return 0;
 }
 
+/* ---- a data message in pieces ----
+ * Its head (`{"event":{"data":{"stdout":"`) must be in the first piece. Then the base64 text is
+ * decoded as it arrives in whole groups of the standard alphabet; the few characters of a group
+ * not complete yet wait in pend[]. At the closing quote pend[] (the string's last characters,
+ * padding and all) goes through the full decoder; what follows the quote (s_tail[]) is checked when
+ * the message is complete. Anything else — a non-standard character, too much in pend[] or
+ * s_tail[], a string that does not decode, a wrong tail — and unstream() puts the text consumed so
+ * far back together exactly (whole standard groups re-encode to themselves) into the payload
+ * buffer, where the message continues as any other and enqueue() decides about it whole. */
+
+static void stream_reset(e2b_connect_dec *d) {
+  d->run = NULL;
+  d->got = d->head_len = d->npend = d->last = d->ntail = 0;
+  d->quoted = 0;
+}
+
+/* Back to the general route: the message's text so far into the payload buffer. -1 out of memory. */
+static int unstream(e2b_connect_dec *d) {
+  e2b_msg *t = d->run;
+  size_t groups = t->len - (d->quoted ? d->last : 0); /* bytes of whole standard groups */
+  int rc = e2b_buf_append(&d->payload, d->s_head, d->head_len);
+  for (size_t off = 0; rc == 0 && off < groups; off += 768) {
+    char text[1024];
+    size_t k = groups - off < 768 ? groups - off : 768; /* a multiple of 3 but at the end */
+    rc = e2b_buf_append(&d->payload, text, e2b_b64_encode((const unsigned char *)t->data + off, k, text));
+  }
+  if (rc == 0) rc = e2b_buf_append(&d->payload, d->pend, d->npend);
+  if (rc == 0 && d->quoted) rc = e2b_buf_append(&d->payload, "\"", 1);
+  if (rc == 0) rc = e2b_buf_append(&d->payload, d->s_tail, d->ntail);
+  free(t);
+  stream_reset(d);
+  return rc < 0 ? fail(d, "out of memory decoding a Connect message") : 0;
+}
+
+/* The next piece p[0..k) of the message. Sets *used to the bytes it took: all k, or, when it
+ * went back to the general route, those before the byte that made it (the caller buffers the
+ * rest). -1 out of memory. */
+static int stream_piece(e2b_connect_dec *d, const char *p, size_t k, size_t *used) {
+  e2b_msg *t = d->run;
+  size_t i = 0;
+  *used = k;
+  if (!d->quoted) {
+    const char *q = memchr(p, '"', k);
+    size_t m = q ? (size_t)(q - p) : k;
+    while (d->npend && d->npend < 4 && i < m) d->pend[d->npend++] = p[i++]; /* a group begun earlier */
+    if (d->npend == 4 && e2b_b64_decode_groups(d->pend, 4, (unsigned char *)t->data + t->len) == 4) {
+      t->len += 3;
+      d->npend = 0;
+    }
+    if (d->npend == 0) {
+      size_t c = e2b_b64_decode_groups(p + i, m - i, (unsigned char *)t->data + t->len);
+      t->len += c / 4 * 3;
+      i += c;
+    }
+    if (d->npend + (m - i) > sizeof d->pend) { *used = i; return unstream(d); }
+    memcpy(d->pend + d->npend, p + i, m - i);
+    d->npend += m - i;
+    i = m;
+    if (!q) return 0;
+    size_t n;
+    const char *why;
+    if (e2b_b64_decode(d->pend, d->npend, (unsigned char *)t->data + t->len, &n, &why) < 0) {
+      *used = i;
+      return unstream(d);
+    }
+    t->len += n;
+    d->last = n;
+    d->quoted = 1;
+    i++;
+  }
+  if (d->ntail + (k - i) > sizeof d->s_tail) { *used = i; return unstream(d); }
+  memcpy(d->s_tail + d->ntail, p + i, k - i);
+  d->ntail += k - i;
+  return 0;
+}
+
+/* The first piece p[0..k) of a message that has not all arrived: decoded as it comes when it is
+ * a data message whose head is all there (*used as in stream_piece), else left to the caller
+ * (*used 0). -1 out of memory. */
+static int stream_start(e2b_connect_dec *d, const char *p, size_t k, size_t *used) {
+  *used = 0;
+  size_t hl;
+  int kind = e2b_procdata_head(p, k < sizeof d->s_head ? k : sizeof d->s_head, &hl);
+  if (kind == E2B_DATA_NONE) return 0;
+  /* room for every byte the string can decode to, and for the vector decoder's wide stores */
+  e2b_msg *t = new_msg(e2b_b64_decoded_max(d->need) + 32, 0, kind);
+  if (!t) return 0; /* the general route then, which may fare better or says so */
+  d->run = t;
+  memcpy(d->s_head, p, hl);
+  d->head_len = hl;
+  int rc = stream_piece(d, p + hl, k - hl, used);
+  *used += hl;
+  return rc;
+}
+
+/* The message is complete: its run queued, or, after all, the general route. */
+static int stream_end(e2b_connect_dec *d) {
+  if (d->quoted && e2b_procdata_tail(d->s_tail, d->ntail)) {
+    e2b_msg *t = d->run;
+    stream_reset(d);
+    d->hdr_len = 0;
+    d->decoded++;
+    link_msg(d, t);
+    d->queued_bytes += t->len;
+    return 0;
+  }
+  if (unstream(d) < 0) return -1;
+  int rc = enqueue(d, e2b_buf_peek(&d->payload), d->need);
+  e2b_buf_reset(&d->payload);
+  return rc;
+}
+
 int e2b_connect_feed(e2b_connect_dec *d, const char *p, size_t n) {
   if (d->failed) return -1;
   while (n > 0) {
@@ -136,17 +249,29 @@ int e2b_connect_feed(e2b_connect_dec *d, const char *p, size_t n) {
       continue;
     }
     /* payload: take it straight from the input when it is all there */
-    size_t have = e2b_buf_size(&d->payload);
+    size_t have = d->run ? d->got : e2b_buf_size(&d->payload);
     size_t k = d->need - have;
     if (k > n) k = n;
     if (have == 0 && k == d->need) {
       if (enqueue(d, p, k) < 0) return -1;
     } else {
-      if (e2b_buf_append(&d->payload, p, k) < 0)
+      size_t used = 0; /* bytes of p[0..k) the piecewise decoder took */
+      if (d->run) {
+        if (stream_piece(d, p, k, &used) < 0) return -1;
+      } else if (have == 0 && d->process_data && d->flags == 0) {
+        if (stream_start(d, p, k, &used) < 0) return -1;
+      }
+      if (d->run) d->got += k;
+      else if (used < k && e2b_buf_append(&d->payload, p + used, k - used) < 0)
         return fail(d, "out of memory decoding a Connect message");
-      if (e2b_buf_size(&d->payload) == d->need) {
-        int rc = enqueue(d, e2b_buf_peek(&d->payload), d->need);
-        e2b_buf_reset(&d->payload);
+      if (have + k == d->need) {
+        int rc;
+        if (d->run) {
+          rc = stream_end(d);
+        } else {
+          rc = enqueue(d, e2b_buf_peek(&d->payload), d->need);
+          e2b_buf_reset(&d->payload);
+        }
         if (rc < 0) return -1;
       }
     }

@@ -4,7 +4,9 @@
  * Complete messages are queued until taken. With process_data set, envd's process messages of
  * the exact shapes in procdata.h are decoded here instead: an output message
  * ({"event":{"data":{"stdout":"<b64>"}}}) becomes a queued run of its bytes, a start or end
- * event and the end-of-stream `{}` a queued event record; anything else queues as a message. */
+ * event and the end-of-stream `{}` a queued event record; anything else queues as a message.
+ * A data message split across feeds is decoded piece by piece rather than collected first;
+ * anything unusual in it puts its exact text back together and it takes the general route. */
 #ifndef E2B_CONNECT_H
 #define E2B_CONNECT_H
 #include <stddef.h>
@@ -42,6 +44,17 @@ typedef struct e2b_connect_dec {
   size_t queued_bytes;  /* payload bytes in the queue (what backpressure counts) */
   size_t decoded;       /* envelopes completed so far (news: a run may grow without a new entry) */
   int process_data;     /* decode envd process output messages in C (procdata.h) */
+  /* process_data: a data message arriving in pieces, decoded as they come (not buffered) */
+  e2b_msg *run;         /* its bytes so far (not queued yet); NULL when none is */
+  size_t got;           /* payload bytes of it consumed */
+  char s_head[64];        /* its text up to the string's opening quote */
+  size_t head_len;
+  char pend[8];         /* base64 text not decoded yet; after the quote, the string's last */
+  size_t npend;         /* characters (decoded into the run's last `last` bytes) */
+  size_t last;
+  int quoted;           /* the closing quote was seen; tail[] is what followed it */
+  char s_tail[16];
+  size_t ntail;
   int ended;            /* saw the end-of-stream envelope */
   int failed;           /* malformed input or out of memory; nothing more is decoded */
   char error[128];

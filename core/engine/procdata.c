@@ -14,8 +14,8 @@ static const char *tok(const char *p, const char *e, const char *lit, size_t n) 
 }
 #define TOK(p, e, lit) tok(p, e, lit, sizeof lit - 1)
 
-int e2b_procdata_match(const char *p, size_t n, const char **b64, size_t *b64len) {
-  const char *e = p + n;
+/* `{"event":{"data":{"stdout"|"stderr"|"pty":"` at p: the kind, *s past the quote. */
+static int head(const char *p, const char *e, const char **s) {
   if (!(p = TOK(p, e, "{")) || !(p = TOK(p, e, "\"event\"")) || !(p = TOK(p, e, ":")) ||
       !(p = TOK(p, e, "{")) || !(p = TOK(p, e, "\"data\"")) || !(p = TOK(p, e, ":")) ||
       !(p = TOK(p, e, "{")))
@@ -27,6 +27,27 @@ int e2b_procdata_match(const char *p, size_t n, const char **b64, size_t *b64len
   else if ((q = TOK(p, e, "\"pty\""))) kind = E2B_DATA_PTY;
   else return E2B_DATA_NONE;
   if (!(q = TOK(q, e, ":")) || !(q = TOK(q, e, "\""))) return E2B_DATA_NONE;
+  *s = q;
+  return kind;
+}
+
+int e2b_procdata_head(const char *p, size_t n, size_t *head_len) {
+  const char *s;
+  int kind = head(p, p + n, &s);
+  if (kind != E2B_DATA_NONE) *head_len = (size_t)(s - p);
+  return kind;
+}
+
+int e2b_procdata_tail(const char *p, size_t n) {
+  const char *e = p + n, *q;
+  if (!(q = TOK(p, e, "}")) || !(q = TOK(q, e, "}")) || !(q = TOK(q, e, "}"))) return 0;
+  return ws(q, e) == e;
+}
+
+int e2b_procdata_match(const char *p, size_t n, const char **b64, size_t *b64len) {
+  const char *e = p + n, *q;
+  int kind = head(p, e, &q);
+  if (kind == E2B_DATA_NONE) return E2B_DATA_NONE;
   /* The string ends at the first '"': an escaped one (\") leaves a '\\' inside, which, like any
    * other byte outside the base64 alphabets, the decoder rejects, sending the message back to
    * the general path. Scanning with memchr keeps this cheap; the decoder checks every byte. */
@@ -34,8 +55,7 @@ int e2b_procdata_match(const char *p, size_t n, const char **b64, size_t *b64len
   q = memchr(s, '"', (size_t)(e - s));
   if (!q) return E2B_DATA_NONE;
   const char *s_end = q++;
-  if (!(q = TOK(q, e, "}")) || !(q = TOK(q, e, "}")) || !(q = TOK(q, e, "}"))) return E2B_DATA_NONE;
-  if (ws(q, e) != e) return E2B_DATA_NONE;
+  if (!e2b_procdata_tail(q, (size_t)(e - q))) return E2B_DATA_NONE;
   *b64 = s;
   *b64len = (size_t)(s_end - s);
   return kind;

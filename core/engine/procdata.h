@@ -31,6 +31,13 @@ typedef struct e2b_procevent {
  * text of the string (up to its first '"'; not checked: whether it decodes is for the
  * caller's base64 decoder to say, and when it does not, the message is not a data message). */
 int e2b_procdata_match(const char *p, size_t n, const char **b64, size_t *b64len);
+/* The same in pieces, for a data message whose bytes have not all arrived: the kind when p[0..n)
+ * begins with everything up to the string's opening quote (*head_len bytes), else
+ * E2B_DATA_NONE (not that shape, or not enough bytes to tell); and whether p[0..n) is exactly
+ * what may follow the closing quote. head + base64 text without '"' + '"' + tail is what
+ * e2b_procdata_match takes. */
+int e2b_procdata_head(const char *p, size_t n, size_t *head_len);
+int e2b_procdata_tail(const char *p, size_t n);
 /* The kind of event p[0..n) is, or E2B_DATA_NONE: with eos 0 (an ordinary message),
  * E2B_EVENT_START or E2B_EVENT_END, *ev saying what it carries; with eos 1 (the end-of-stream
  * message), E2B_EVENT_EOS when it is `{}`. */
