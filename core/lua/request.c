@@ -136,7 +136,8 @@ static int push_folded(lua_State *L, const e2b_msg *first) {
   }
   if (!start && !end && cout + cerr == 0) return 0; /* nothing, or only the end of the stream */
   lua_createtable(L, eos ? 2 : 1, 0);
-  lua_createtable(L, 0, 9);
+  /* sized exactly: a hash part of 16 slots for 7 fields would be twice the memory */
+  lua_createtable(L, 0, 1 + (start != NULL) + (cout > 0) + (cerr > 0) + (end ? 4 + end->has_error : 0));
   lua_pushliteral(L, "folded");
   lua_setfield(L, -2, "kind");
   if (start) {
