@@ -108,8 +108,9 @@ function T:block(req, deadline)
     if req == nil and self.client:active() == 0 then
       core.sleep_ms(math.ceil(wait))
     else
-      local hit = false
-      for _, r in ipairs(self.client:step(wait)) do
+      local hit, list = false, self.client:step(wait)
+      for i = 1, #list do
+        local r = list[i]
         if r == req then hit = true else self.news[r] = true end
       end
       if hit then return true end
