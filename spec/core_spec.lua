@@ -220,6 +220,9 @@ describe("e2b.core", function()
     assert.equal("done", req:state())
     assert.equal(200, req:status())
     assert.equal("application/json", req:headers()["content-type"])
+    for name, v in pairs(req:headers()) do assert.equal(v, req:header(name)) end   -- one header, same value
+    assert.is_nil(req:header("Content-Type"))   -- names are lower-case
+    assert.is_nil(req:header("x-not-sent"))
     assert.equal("POST", body.method)
     assert.equal(3, body.len)
     assert.equal("a\0b", body.body)

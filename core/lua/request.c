@@ -63,6 +63,23 @@ static int req_headers(lua_State *L) {
   return 1;
 }
 
+/* req:header(name): one response header's value (name in lower case; the last one wins, as in
+ * headers()), or nil — without building the whole table (a stream only asks for one). */
+static int req_header(lua_State *L) {
+  le2b_request *r = le2b_checkrequest(L, 1);
+  const char *name = luaL_checkstring(L, 2);
+  const char *found = NULL;
+  if (r->x && e2b_request_status(r->x) != 0) {
+    size_t n = e2b_request_nheaders(r->x);
+    for (size_t i = 0; i < n; i++) {
+      const char *v, *k = e2b_request_header(r->x, i, &v);
+      if (strcmp(k, name) == 0) found = v;
+    }
+  }
+  if (found) lua_pushstring(L, found); else lua_pushnil(L);
+  return 1;
+}
+
 /* Push the decoded bytes of the `count` data messages of `kind` from `m` on as one string
  * (`total` bytes). */
 static void push_joined(lua_State *L, const e2b_msg *m, int kind, size_t total, int count) {
@@ -119,7 +136,8 @@ static int push_folded(lua_State *L, const e2b_msg *first) {
   }
   if (!start && !end && cout + cerr == 0) return 0; /* nothing, or only the end of the stream */
   lua_createtable(L, eos ? 2 : 1, 0);
-  lua_createtable(L, 0, 9);
+  /* sized exactly: a hash part of 16 slots for 7 fields would be twice the memory */
+  lua_createtable(L, 0, 1 + (start != NULL) + (cout > 0) + (cerr > 0) + (end ? 4 + end->has_error : 0));
   lua_pushliteral(L, "folded");
   lua_setfield(L, -2, "kind");
   if (start) {
@@ -279,7 +297,7 @@ static int req_tostring(lua_State *L) {
 
 static const luaL_Reg methods[] = {
   {"close", req_close},   {"state", req_state}, {"status", req_status},
-  {"headers", req_headers}, {"take", req_take}, {"error", req_error},
+  {"headers", req_headers}, {"header", req_header}, {"take", req_take}, {"error", req_error},
   {"progress", req_progress}, {"paused", req_paused}, {"http_version", req_http_version},
   {NULL, NULL}};
 

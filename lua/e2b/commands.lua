@@ -465,7 +465,18 @@ local NO_OPTS = RUN:check(nil)   -- read, never written: run without options ski
 -- and builds the general reader over the same stream at that point — envd's RPC stream,
 -- e2b.stream with the same deadline, a handle holding the output so far — which then does
 -- exactly what it would have done had it read the stream from the start.
+-- The fast path's kept output: its one chunk as a string (a command's usual output: no buffer
+-- table, no join), a buffer as keep() makes (see keep) from the second chunk on.
+local function keep_fast(buf, bytes)
+  if not buf then return bytes end
+  if type(buf) == "string" then buf = keep(false, buf) end
+  return keep(buf, bytes)
+end
+local function as_buffer(buf) return type(buf) == "string" and keep(false, buf) or buf end
+local function text_fast(buf) return type(buf) == "string" and buf or text(buf) end
+
 local function handover(self, raw, o, timeout, deadline, pid, out, err, ended)
+  out, err = as_buffer(out), as_buffer(err)
   raw:fold(false)   -- the general reader reads message by message
   local source = self._envd:wrap_stream(raw, o)
   local s
@@ -506,8 +517,8 @@ local function run_fast(self, body, o)
       end
       pid = pid or m.pid   -- (a start again: nothing for us)
       if kept then
-        if m.stdout then out = keep(out, m.stdout) end
-        if m.stderr then err = keep(err, m.stderr) end
+        if m.stdout then out = keep_fast(out, m.stdout) end
+        if m.stderr then err = keep_fast(err, m.stderr) end
       end
       if m.ended then
         if ended or (m.exit_code == -1 and deadline and core.now_ms() >= deadline) then
@@ -523,10 +534,10 @@ local function run_fast(self, body, o)
     elseif bytes then
       local kind = m.kind
       if kind == "stdout" then
-        if kept then out = keep(out, bytes) end
+        if kept then out = keep_fast(out, bytes) end
         usual = true
       elseif kind == "stderr" then
-        if kept then err = keep(err, bytes) end
+        if kept then err = keep_fast(err, bytes) end
         usual = true
       end
     else
@@ -542,7 +553,7 @@ local function run_fast(self, body, o)
       return handover(self, raw, o, timeout, deadline, pid, out, err, ended)
     end
   end
-  return finish({ stdout = text(out), stderr = text(err), exit_code = ended.exit_code, error = ended.error })
+  return finish({ stdout = text_fast(out), stderr = text_fast(err), exit_code = ended.exit_code, error = ended.error })
 end
 
 --- Run `cmd` with `/bin/bash -l -c`. Foreground: returns the result (raises CommandExitError on a

@@ -53,9 +53,9 @@ local MALFORMED = "malformed Connect stream (a message is not a JSON object)"
 connect.codec = {
   mode = "connect",
   eof = "Connect stream ended without an end-of-stream message",
-  accept = function(status, headers)
+  accept = function(status, res)
     if status ~= 200 then return "raw" end   -- the core hands the body over undecoded
-    local ct = headers["content-type"] or ""
+    local ct = res:header("content-type") or ""
     if ct:sub(1, 24) ~= "application/connect+json" then   -- a prefix: "; charset=…" may follow
       return "protocol", "unexpected content type '" .. ct .. "' for a Connect stream"
     end

@@ -39,6 +39,7 @@ end
 ---@param v any
 ---@return string
 function json.encode(v)
+  if type(v) ~= "table" then return cjson.encode(v) end   -- (a command line: nothing to mark)
   local marked, changed = mark(v, 0)
   local s = cjson.encode(marked)
   if changed then s = s:gsub(EMPTY:gsub("%p", "%%%0"), "[]") end

@@ -108,8 +108,9 @@ function T:block(req, deadline)
     if req == nil and self.client:active() == 0 then
       core.sleep_ms(math.ceil(wait))
     else
-      local hit = false
-      for _, r in ipairs(self.client:step(wait)) do
+      local hit, list = false, self.client:step(wait)
+      for i = 1, #list do
+        local r = list[i]
         if r == req then hit = true else self.news[r] = true end
       end
       if hit then return true end
@@ -391,9 +392,10 @@ Stream.__index = Stream
 
 ---@class e2b.transport.Codec
 ---@field mode string   the core response mode that decodes the body into messages ("connect")
----@field accept fun(status: integer, headers: table): (string?, string?)
----                     once the headers are known: nil (go on), "raw" (not decoded: the raw body
----                     ends the stream through raw_end) or an error kind plus a message
+---@field accept fun(status: integer, res: { header: fun(self, name: string): string? }): (string?, string?)
+---                     once the headers are known (`res:header("content-type")`: one header,
+---                     lower-case name): nil (go on), "raw" (not decoded: the raw body ends the
+---                     stream through raw_end) or an error kind plus a message
 ---@field frame fun(m: table): string, any, any
 ---                     one decoded message → "message", value | "end", end_info |
 ---                     "error", kind, message
@@ -494,7 +496,7 @@ function Stream:next()
     local st = req:state()
     if not self.checked and (st == "headers" or st == "done") then
       self.checked = true
-      local verdict, message = codec.accept(req:status(), req:headers() or {})
+      local verdict, message = codec.accept(req:status(), req)   -- (req:header: no headers table)
       if verdict == "raw" then raw_end(self) return nil, self.end_info end
       if verdict then stream_error(self, verdict, message) end
     end

@@ -225,13 +225,22 @@ function request:status() end
 ---@return table<string, string>?
 function request:headers() end
 
+---One response header's value (`name` lower-case; the last value wins), nil when absent or
+---before the headers arrived. Builds no table.
+---@param name string
+---@return string?
+function request:header(name) end
+
 ---What arrived since the last take, in the form of the response mode: a string ("buffer", and
 ---the raw body of an unsuccessful answer in every mode), Connect messages ("connect"), lines
 ---without "\n" ("lines"), nil ("file"); "process" is "connect" with envd's output, start, end
 ---and end-of-stream messages decoded in C into records ({ kind, … }). Taking resumes a paused
----transfer.
+---transfer. `fold` ("process" only): a take of only the usual messages in their usual order
+---comes as one `{ kind = "folded", pid?, stdout?, stderr?, ended?, exit_code, exited, status,
+---error? }` record (plus `{ kind = "eos" }`), for a reader that only keeps output.
+---@param fold boolean?
 ---@return string|e2b.core.message[]|string[]|nil
-function request:take() end
+function request:take(fold) end
 
 ---Why it failed, nil unless state() is "failed".
 ---@return e2b.core.error?
