@@ -457,14 +457,6 @@ Commands._start_body = start_body
 
 local NO_OPTS = RUN:check(nil)   -- read, never written: run without options skips the copy
 
--- The foreground run's fast path (issue 12). A command run to its end without callbacks reads
--- the transport stream itself while its messages are the usual ones — the start, output the
--- core decoded, keepalives, the end event, then the clean end of the stream — keeping the
--- output as a handle would. At anything else (a raised error, any other message, an end that
--- carries an error, a kill at the deadline) it hands that back to the stream (raw:push_back)
--- and builds the general reader over the same stream at that point — envd's RPC stream,
--- e2b.stream with the same deadline, a handle holding the output so far — which then does
--- exactly what it would have done had it read the stream from the start.
 -- The fast path's kept output: its one chunk as a string (a command's usual output: no buffer
 -- table, no join), a buffer as keep() makes (see keep) from the second chunk on.
 local function keep_fast(buf, bytes)
@@ -475,6 +467,16 @@ end
 local function as_buffer(buf) return type(buf) == "string" and keep(false, buf) or buf end
 local function text_fast(buf) return type(buf) == "string" and buf or text(buf) end
 
+-- The foreground run's fast path (issue 12). A command run to its end without callbacks reads
+-- the transport stream itself while its messages are the usual ones — the start, output the
+-- core decoded, keepalives, the end event, then the clean end of the stream — keeping the
+-- output as a handle would. At anything else (a raised error, any other message, an end that
+-- carries an error, a kill at the deadline) it hands that back to the stream (raw:push_back)
+-- and builds the general reader over the same stream at that point — envd's RPC stream,
+-- e2b.stream with the same deadline, a handle holding the output so far — which then does
+-- exactly what it would have done had it read the stream from the start. It asks for folded
+-- takes (Stream:fold): a take of only the usual messages is one record; where one of them would
+-- make it hand over, it gives those back as the records they were (connect.unfold).
 local function handover(self, raw, o, timeout, deadline, pid, out, err, ended)
   out, err = as_buffer(out), as_buffer(err)
   raw:fold(false)   -- the general reader reads message by message
