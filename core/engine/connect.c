@@ -156,18 +156,18 @@ static int stream_piece(e2b_connect_dec *d, const char *p, size_t k, size_t *use
   size_t i = 0;
   *used = k;
   if (!d->quoted) {
-    const char *q = memchr(p, '"', k);
-    size_t m = q ? (size_t)(q - p) : k;
-    while (d->npend && d->npend < 4 && i < m) d->pend[d->npend++] = p[i++]; /* a group begun earlier */
+    while (d->npend && d->npend < 4 && i < k && p[i] != '"') d->pend[d->npend++] = p[i++]; /* a group begun earlier */
     if (d->npend == 4 && e2b_b64_decode_groups(d->pend, 4, (unsigned char *)t->data + t->len) == 4) {
       t->len += 3;
       d->npend = 0;
     }
-    if (d->npend == 0) {
-      size_t c = e2b_b64_decode_groups(p + i, m - i, (unsigned char *)t->data + t->len);
+    if (d->npend == 0) { /* the bulk; a '"' is not base64, so the decoder stops before the quote */
+      size_t c = e2b_b64_decode_groups(p + i, k - i, (unsigned char *)t->data + t->len);
       t->len += c / 4 * 3;
       i += c;
     }
+    const char *q = memchr(p + i, '"', k - i); /* so only what is left is searched */
+    size_t m = q ? (size_t)(q - p) : k;
     if (d->npend + (m - i) > sizeof d->pend) { *used = i; return unstream(d); }
     memcpy(d->pend + d->npend, p + i, m - i);
     d->npend += m - i;
