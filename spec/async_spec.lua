@@ -20,6 +20,12 @@ describe("e2b.async (tasks)", function()
     assert.matches("^e2b.async.Task%(done%)$", tostring(t))
   end)
 
+  it("passes a task exactly the arguments it was spawned with (none is none; nils count)", function()
+    local function count(...) return select("#", ...), ... end
+    assert.are.same({ 0 }, { async.spawn(count):wait() })
+    assert.are.same({ 3, nil, 2, nil }, { async.spawn(count, nil, 2, nil):wait() })
+  end)
+
   it("overlaps sleeps: ten 200 ms sleeps take about 200 ms", function()
     local ms = elapsed(function()
       local list = {}

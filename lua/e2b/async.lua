@@ -24,7 +24,9 @@ local unpack, pack = compat.unpack, compat.pack
 
 local YIELD = {}                       -- marker: a yield by the scheduler, not by user code
 local tasks = setmetatable({}, { __mode = "k" })   -- coroutine -> task
-local ready, ready_head, ready_n = {}, 1, 0   -- FIFO of { task, value }
+-- FIFO of (task, value) pairs in two arrays: no table per wake-up (issue 12)
+local ready_task, ready_value, ready_head, ready_n = {}, {}, 1, 0
+local WEAK_KEYS = { __mode = "k" }   -- a task's requests (task.reqs): one metatable for all
 local waits = {}                       -- task -> { T = transport, req = request, deadline = ms }
 local by_req = {}                      -- request -> task waiting on it
 local live = 0                         -- tasks not finished (spawned by users)
@@ -56,7 +58,7 @@ local function wake(task, value)
     if w.req and by_req[w.req] == task then by_req[w.req] = nil end
   end
   ready_n = ready_n + 1
-  ready[ready_n] = { task, value }
+  ready_task[ready_n], ready_value[ready_n] = task, value
   if async.driver then async.driver.kick() end
 end
 
@@ -90,7 +92,7 @@ local function resume(task, value)
   if task.status ~= "running" then return end
   if coroutine.status(co) ~= "suspended" then   -- on the stack (a nested wait): later
     ready_n = ready_n + 1
-    ready[ready_n] = { task, value }
+    ready_task[ready_n], ready_value[ready_n] = task, value
     return
   end
   task.started = true
@@ -119,10 +121,11 @@ function async.run_ready()
   local n = ready_n - ready_head + 1
   for _ = 1, n do
     if ready_head > ready_n then break end
-    local e = ready[ready_head]
-    ready[ready_head] = nil
-    ready_head = ready_head + 1
-    resume(e[1], e[2])
+    local i = ready_head
+    local task, value = ready_task[i], ready_value[i]
+    ready_task[i], ready_value[i] = nil, nil
+    ready_head = i + 1
+    resume(task, value)
   end
   return n
 end
@@ -292,13 +295,14 @@ function async.spawn(fn, ...)
   if type(fn) ~= "function" then
     errors.InvalidArgumentError:raise("async.spawn: function expected, got " .. type(fn))
   end
-  local args = { n = select("#", ...), ... }
-  local task
-  local co = coroutine.create(function()
-    return fn(unpack(args, 1, args.n))
-  end)
-  task = setmetatable({ co = co, status = "running", waiters = {},
-                        reqs = setmetatable({}, { __mode = "k" }) }, Task)
+  local n, co = select("#", ...), nil
+  if n == 0 then   -- the usual spawn(function() … end): no table for no arguments
+    co = coroutine.create(function() return fn() end)
+  else
+    local args = { n = n, ... }
+    co = coroutine.create(function() return fn(unpack(args, 1, args.n)) end)
+  end
+  local task = setmetatable({ co = co, status = "running", waiters = {}, reqs = setmetatable({}, WEAK_KEYS) }, Task)
   tasks[co] = task
   live = live + 1
   install()
