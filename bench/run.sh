@@ -95,7 +95,7 @@ export E2B_API_URL E2B_SANDBOX_URL E2B_API_KEY
 if [ "$set" = null ]; then
   # --- the null server (REST API and envd on one loopback port) and the C floor client ---
   gcc -O2 -o "$work/null-server" "$BENCH/null/server.c"
-  gcc -O2 -o "$work/floor" "$BENCH/null/floor.c" -lcurl
+  gcc -O2 -o "$work/floor" "$BENCH/null/floor.c" "$BENCH/../core/engine/b64.c" -lcurl
   "$work/null-server" --parent-pid $$ --max-seconds $((max_minutes * 60 + 600)) \
     >"$work/ready" 2>"$work/null-server.log" </dev/null &
   null_pid=$!
@@ -272,7 +272,7 @@ load_end=$(cut -d' ' -f1-3 /proc/loadavg)
     "$(node -p "require('$ROOT/emulator/node_modules/e2b/package.json').version")" \
     "$(node -p "require('$ROOT/emulator/node_modules/@e2b/code-interpreter/package.json').version")" "$(node -v)"
   if [ "$set" = null ]; then
-    printf 'C floor\tbench/null/floor.c on %s (gcc -O2)\n' "$(curl-config --version 2>/dev/null || curl -V | head -1 | cut -d' ' -f1-2)"
+    printf 'C floor\tbench/null/floor.c with core/engine/b64.c on %s (gcc -O2)\n' "$(curl-config --version 2>/dev/null || curl -V | head -1 | cut -d' ' -f1-2)"
     printf 'server\tthe null server (bench/null/server.c, epoll, precomputed answers), one for the whole run, on 127.0.0.1\n'
     printf 'rounds\t%s of %s asked (client order rotated per round); %s s in all\n' "$done_rounds" "$rounds" "$t_total"
     printf 'sizes\tstream %s MiB (32 KiB data messages), %s sequential calls, %s x %s concurrent calls, file %s MiB (x %s per client process)\n' \

@@ -47,32 +47,9 @@ static void file_url(char *buf, size_t n, long long bytes) {
   snprintf(buf, n, "%s/files?path=%%2Fhome%%2Fuser%%2Fnull-%lld.bin", sbx_url, bytes);
 }
 
-/* ---- base64 (standard alphabet, padded) straight into the destination ---- */
-static int8_t D[256];
-static void b64_init(void) {
-  memset(D, -1, sizeof D);
-  const char *T = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  for (int i = 0; i < 64; i++) D[(unsigned char)T[i]] = (int8_t)i;
-}
-/* Decodes n chars (a multiple of 4) into o; returns the bytes written or -1. */
-static long b64_decode(const unsigned char *s, size_t n, unsigned char *o) {
-  if (n % 4) return -1;
-  size_t j = 0;
-  for (size_t i = 0; i < n; i += 4) {
-    int a = D[s[i]], b = D[s[i + 1]], c = D[s[i + 2]], d = D[s[i + 3]];
-    if ((a | b | c | d) < 0) {
-      if (i + 4 != n || a < 0 || b < 0) return -1;
-      if (s[i + 2] == '=' && s[i + 3] == '=') { o[j++] = (unsigned char)(a << 2 | b >> 4); return (long)j; }
-      if (c >= 0 && s[i + 3] == '=') {
-        o[j++] = (unsigned char)(a << 2 | b >> 4); o[j++] = (unsigned char)(b << 4 | c >> 2); return (long)j;
-      }
-      return -1;
-    }
-    uint32_t v = (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)c << 6 | (uint32_t)d;
-    o[j++] = (unsigned char)(v >> 16); o[j++] = (unsigned char)(v >> 8); o[j++] = (unsigned char)v;
-  }
-  return (long)j;
-}
+/* ---- base64: lua-e2b's own decoder (core/engine/b64.c, built in by run.sh), so the floor
+ * decodes as fast as the SDK can (AVX2 where the CPU has it) ---- */
+#include "../../core/engine/b64.h"
 
 /* ---- one Connect server stream being received ---- */
 typedef struct {
@@ -106,10 +83,11 @@ static void on_message(stream *st, int flags, const unsigned char *j, size_t n) 
     size_t bl = (size_t)(q - p);
     unsigned char *dst = st->scratch;
     if (st->keep) { grow(&st->out, &st->outcap, st->outlen + bl / 4 * 3 + 3); dst = st->out + st->outlen; }
-    else if (bl / 4 * 3 > sizeof st->scratch) { snprintf(st->err, sizeof st->err, "chunk too big"); return; }
-    long d = b64_decode(p, bl, dst);
-    if (d < 0) { snprintf(st->err, sizeof st->err, "bad base64"); return; }
-    st->outlen += (size_t)d;   /* cb mode: a count of decoded bytes */
+    else if (e2b_b64_decoded_max(bl) > sizeof st->scratch) { snprintf(st->err, sizeof st->err, "chunk too big"); return; }
+    size_t d;
+    const char *why;
+    if (e2b_b64_decode((const char *)p, bl, dst, &d, &why) < 0) { snprintf(st->err, sizeof st->err, "bad base64: %s", why); return; }
+    st->outlen += d;   /* cb mode: a count of decoded bytes */
     return;
   }
   if (memmem(j, n, "\"end\":", 6)) {
@@ -243,7 +221,6 @@ static void check_stream(CURL *h, stream *st, CURLcode rc) {
 int main(int argc, char **argv) {
   api_url = getenv("E2B_API_URL"); sbx_url = getenv("E2B_SANDBOX_URL"); api_key = getenv("E2B_API_KEY");
   if (!api_url || !sbx_url || !api_key || argc < 3) die("usage: floor stream|seq|par ... (and E2B_* set)");
-  b64_init();
   curl_global_init(CURL_GLOBAL_DEFAULT);
   CURL *h = curl_easy_init();
   create_sandbox(h);
