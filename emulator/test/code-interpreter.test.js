@@ -39,8 +39,10 @@ test('values, prints, errors and the execution count come back as the SDK expect
   assert.equal(quoted.text, 'quoted'); // the server strips one pair of quotes
 
   const printed = await sbx.runCode('import sys\nprint("out", x)\nprint("err", file=sys.stderr)');
-  assert.deepEqual(printed.logs.stdout, ['out 42\n']);
-  assert.deepEqual(printed.logs.stderr, ['err\n']);
+  // IPython flushes print's pieces on a 0.2 s timer: how the text is cut into messages is
+  // timing (a loaded machine sees 'out' and ' 42\n'), as on E2B; the text is not
+  assert.equal(printed.logs.stdout.join(''), 'out 42\n');
+  assert.equal(printed.logs.stderr.join(''), 'err\n');
   assert.equal(printed.results.length, 0);
 
   const failed = await sbx.runCode('undefined_name + 1');
@@ -64,9 +66,11 @@ test('onStdout fires while the cell still runs', { timeout: 30000 }, async () =>
     onStdout: (m) => seen.push({ line: m.line, at: Date.now() - started }),
   });
   const ended = Date.now() - started;
-  assert.deepEqual(seen.map((s) => s.line), ['first\n', 'second\n']);
-  assert.ok(seen[0].at < ended - 1000, `first line at ${seen[0].at} ms, cell ended at ${ended} ms`);
-  assert.deepEqual(exec.logs.stdout, ['first\n', 'second\n']);
+  assert.equal(seen.map((s) => s.line).join(''), 'first\nsecond\n'); // (cut as IPython flushed it)
+  let text = '';
+  const firstDone = seen.find((s) => (text += s.line).includes('first\n'));
+  assert.ok(firstDone.at < ended - 1000, `first line at ${firstDone.at} ms, cell ended at ${ended} ms`);
+  assert.equal(exec.logs.stdout.join(''), 'first\nsecond\n');
 });
 
 test('a matplotlib figure comes back as a PNG, a DataFrame as html, text and data', { timeout: 30000 }, async () => {
@@ -103,9 +107,9 @@ test('a matplotlib figure comes back as a PNG, a DataFrame as html, text and dat
 test('per-call envs are set for the cell and reset after it; the sandbox envVars are visible', { timeout: 30000 }, async () => {
   const code = 'import os\nprint(os.environ.get("CALL_VAR"), os.environ.get("FROM_SANDBOX"))';
   const withEnv = await sbx.runCode(code, { envs: { CALL_VAR: 'call-value', FROM_SANDBOX: 'overridden' } });
-  assert.deepEqual(withEnv.logs.stdout, ['call-value overridden\n']);
+  assert.equal(withEnv.logs.stdout.join(''), 'call-value overridden\n');
   const after = await sbx.runCode(code);
-  assert.deepEqual(after.logs.stdout, ['None sandbox-value\n']);
+  assert.equal(after.logs.stdout.join(''), 'None sandbox-value\n');
   const cwd = await sbx.runCode('import os; os.getcwd()');
   assert.equal(cwd.text, '/home/user');
   const who = await sbx.runCode('import os; os.getuid()');
