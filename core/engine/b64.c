@@ -121,28 +121,36 @@ int e2b_b64_vector(int on) {
 #endif
 }
 
-/* Any prefix of whole standard-alphabet blocks through the vector code when the CPU has it,
- * then four characters at a time through the placed-value tables (the hot path of every
- * streamed output byte); an invalid byte in a group is located only then. */
+/* Whole groups of four characters from in[0..full) into out, through the vector code for a
+ * prefix of standard-alphabet blocks when the CPU has it, then four at a time through the
+ * placed-value tables t0..t3 (the hot path of every streamed output byte). Returns where it
+ * stopped: full, or the first group holding a byte the tables refuse. */
+static size_t decode_run(const unsigned char *s, size_t full, unsigned char *out, const uint32_t *t0,
+                         const uint32_t *t1, const uint32_t *t2, const uint32_t *t3) {
+  size_t i = 0;
+#ifdef E2B_B64_AVX2
+  if (full >= 48 && use_avx2) i = decode_avx2(s, full, out);
+#endif
+  for (size_t o = i / 4 * 3; i < full; i += 4, o += 3) {
+    uint32_t v = t0[s[i]] | t1[s[i + 1]] | t2[s[i + 2]] | t3[s[i + 3]];
+    if (v >> 24) break;
+    out[o] = (unsigned char)(v >> 16);
+    out[o + 1] = (unsigned char)(v >> 8);
+    out[o + 2] = (unsigned char)v;
+  }
+  return i;
+}
+
+/* Either alphabet, padded or not; an invalid byte is located (bad_char) only once found. */
 int e2b_b64_decode(const char *in, size_t n, unsigned char *out, size_t *outlen, const char **why) {
   size_t pad = 0;
   while (pad < 2 && n > 0 && in[n - 1] == '=') { n--; pad++; }
   if (pad && (n + pad) % 4 != 0) { *why = "wrong amount of '=' padding"; return -1; }
   if (n % 4 == 1) { *why = "length is not a valid base64 length"; return -1; }
   const unsigned char *s = (const unsigned char *)in;
-  size_t full = n / 4 * 4, i = 0;
-#ifdef E2B_B64_AVX2
-  if (n >= 48 && use_avx2) i = decode_avx2(s, n, out);
-#endif
-  size_t o = i / 4 * 3;
-  for (; i < full; i += 4) {
-    uint32_t v = d0[s[i]] | d1[s[i + 1]] | d2[s[i + 2]] | d3[s[i + 3]];
-    if (v >> 24) { *why = bad_char(in + i, 4); return -1; }
-    out[o] = (unsigned char)(v >> 16);
-    out[o + 1] = (unsigned char)(v >> 8);
-    out[o + 2] = (unsigned char)v;
-    o += 3;
-  }
+  size_t full = n / 4 * 4, i = decode_run(s, full, out, d0, d1, d2, d3);
+  if (i < full) { *why = bad_char(in + i, 4); return -1; }
+  size_t o = full / 4 * 3;
   size_t rest = n - full; /* 0, 2 or 3 characters */
   if (rest) {
     uint32_t v = d0[s[i]] | d1[s[i + 1]] | (rest == 3 ? d2[s[i + 2]] : 0);
@@ -156,19 +164,5 @@ int e2b_b64_decode(const char *in, size_t n, unsigned char *out, size_t *outlen,
 }
 
 size_t e2b_b64_decode_groups(const char *in, size_t n, unsigned char *out) {
-  const unsigned char *s = (const unsigned char *)in;
-  size_t full = n / 4 * 4, i = 0;
-#ifdef E2B_B64_AVX2
-  if (n >= 48 && use_avx2) i = decode_avx2(s, n, out);
-#endif
-  size_t o = i / 4 * 3;
-  for (; i < full; i += 4) {
-    uint32_t v = s0[s[i]] | s1[s[i + 1]] | s2[s[i + 2]] | s3[s[i + 3]];
-    if (v >> 24) break;
-    out[o] = (unsigned char)(v >> 16);
-    out[o + 1] = (unsigned char)(v >> 8);
-    out[o + 2] = (unsigned char)v;
-    o += 3;
-  }
-  return i;
+  return decode_run((const unsigned char *)in, n / 4 * 4, out, s0, s1, s2, s3);
 }
