@@ -80,6 +80,20 @@ static int req_header(lua_State *L) {
   return 1;
 }
 
+/* An end event's fields into the table on top: exit_code, exited, status, error (if sent). */
+static void set_end_fields(lua_State *L, const e2b_msg *end) {
+  lua_pushinteger(L, (lua_Integer)end->num);
+  lua_setfield(L, -2, "exit_code");
+  lua_pushboolean(L, end->exited);
+  lua_setfield(L, -2, "exited");
+  lua_pushlstring(L, end->data, end->split);
+  lua_setfield(L, -2, "status");
+  if (end->has_error) {
+    lua_pushlstring(L, end->data + end->split, end->len - end->split);
+    lua_setfield(L, -2, "error");
+  }
+}
+
 /* Push the decoded bytes of the `count` data messages of `kind` from `m` on as one string
  * (`total` bytes). */
 static void push_joined(lua_State *L, const e2b_msg *m, int kind, size_t total, int count) {
@@ -155,16 +169,7 @@ static int push_folded(lua_State *L, const e2b_msg *first) {
   if (end) {
     lua_pushboolean(L, 1);
     lua_setfield(L, -2, "ended");
-    lua_pushinteger(L, (lua_Integer)end->num);
-    lua_setfield(L, -2, "exit_code");
-    lua_pushboolean(L, end->exited);
-    lua_setfield(L, -2, "exited");
-    lua_pushlstring(L, end->data, end->split);
-    lua_setfield(L, -2, "status");
-    if (end->has_error) {
-      lua_pushlstring(L, end->data + end->split, end->len - end->split);
-      lua_setfield(L, -2, "error");
-    }
+    set_end_fields(L, end);
   }
   lua_rawseti(L, -2, 1);
   if (eos) {
@@ -204,17 +209,8 @@ static int req_take(lua_State *L) {
         } else if (m->kind == E2B_EVENT_START) { /* { kind = "start", pid = n } */
           lua_pushinteger(L, (lua_Integer)m->num);
           lua_setfield(L, -2, "pid");
-        } else if (m->kind == E2B_EVENT_END) { /* exit_code, exited, status, error (if there) */
-          lua_pushinteger(L, (lua_Integer)m->num);
-          lua_setfield(L, -2, "exit_code");
-          lua_pushboolean(L, m->exited);
-          lua_setfield(L, -2, "exited");
-          lua_pushlstring(L, m->data, m->split);
-          lua_setfield(L, -2, "status");
-          if (m->has_error) {
-            lua_pushlstring(L, m->data + m->split, m->len - m->split);
-            lua_setfield(L, -2, "error");
-          }
+        } else if (m->kind == E2B_EVENT_END) {
+          set_end_fields(L, m);
         } /* E2B_EVENT_EOS: { kind = "eos" }, the end-of-stream message `{}` */
         lua_rawseti(L, -2, ++i);
         continue;
