@@ -83,6 +83,7 @@ local MAX_INTEGER = 2 ^ 53
 
 -- Why a string is not JSON text fit for a command line, env var or path; nil when it is.
 local function text_problem(v)
+  if not v:find("[%z\128-\255]") then return nil end   -- plain ASCII (a command line): nothing to check
   if v:find("\0", 1, true) then return "must not contain a NUL byte" end
   if not options.utf8_valid(v) then return "must be valid UTF-8 text" end
   return nil
@@ -125,6 +126,13 @@ type_ok = function(value, want)
     end
     return false, why
   end
+  if want == "text" or want == "path" then   -- first: every command, path and env var asks
+    if type(value) ~= "string" then return false end
+    if want == "path" and value == "" then return false, "must not be empty" end
+    local p = text_problem(value)
+    if p then return false, p end
+    return true
+  end
   if want == "any" then return true end
   -- a derived type's base: its rule refuses NaN with its own words
   if want == "raw_number" then return type(value) == "number" end
@@ -142,13 +150,6 @@ type_ok = function(value, want)
     if value > MAX_INTEGER or value < -MAX_INTEGER then
       return false, ("must be integer of at most 2^53 in size, got %.17g"):format(value)
     end
-    return true
-  end
-  if want == "text" or want == "path" then
-    if type(value) ~= "string" then return false end
-    if want == "path" and value == "" then return false, "must not be empty" end
-    local p = text_problem(value)
-    if p then return false, p end
     return true
   end
   if want == "nonempty" then
@@ -200,8 +201,6 @@ end
 ---@param want string|string[]  type name(s); add "nil" to make it optional
 ---@return any
 function options.arg(fname, argname, value, want)
-  -- the common case first (a command line, a path): plain ASCII text, nothing else to check
-  if want == "text" and type(value) == "string" and not value:find("[%z\128-\255]") then return value end
   local ok, why = type_ok(value, want)
   if not ok then
     fail(("%s: argument '%s' %s"):format(fname, argname,
