@@ -24,6 +24,14 @@ local KEEPALIVE = { event = { keepalive = {} } }
 local function raise(e) return { raise = e } end
 local DROP = errors.SandboxError:new("POST …/Start: connection dropped", { kind = "dropped" })
 
+-- How many times the fast path handed over (built the general reader) on sbx: a function.
+local function count_handovers(sbx)
+  local envd, n = sbx.commands._envd, 0
+  local wrap = envd.wrap_stream
+  envd.wrap_stream = function(...) n = n + 1 return wrap(...) end
+  return function() return n end
+end
+
 local function outcome(ok, r)
   if ok then return { "ok", r.stdout, r.stderr, r.exit_code, r.error, r.truncated } end
   if not errors.is(r) then return { "raw", tostring(r) } end
@@ -65,12 +73,10 @@ describe("commands:run fast path", function()
       local sbx, fake = u.sandbox()
       fake:on("POST /process.Process/Start", function() return msgs end)
       fake:on("GET /health", function() return F.json(204) end)
-      local envd = sbx.commands._envd
-      local handovers, wrap = 0, envd.wrap_stream
-      envd.wrap_stream = function(...) handovers = handovers + 1 return wrap(...) end
+      local handovers = count_handovers(sbx)
 
       local fast = outcome(pcall(sbx.commands.run, sbx.commands, "x", opts))
-      local fast_handovers = handovers
+      local fast_handovers = handovers()
       assert.is_true(fake.streams[1].closed or fake.streams[1].i > #msgs or fast[1] == "ok" or nil)
 
       local general_opts = { on_stdout = function() end }
@@ -100,13 +106,11 @@ describe("commands:run fast path (end to end)", function()
   -- records of: the fast path reads them all and gives what the general reader gives
   it("reads envd's stream without handing over, with the general reader's outcome", function()
     local sbx = e2e.sandbox(finally)
-    local envd = sbx.commands._envd
-    local handovers, wrap = 0, envd.wrap_stream
-    envd.wrap_stream = function(...) handovers = handovers + 1 return wrap(...) end
+    local handovers = count_handovers(sbx)
     for _, cmd in ipairs({ "echo hi", "printf 'a\\n'; echo b >&2; printf 'c'", "echo no >&2; exit 3", "true" }) do
-      local before = handovers
+      local before = handovers()
       local fast = outcome(pcall(sbx.commands.run, sbx.commands, cmd))
-      assert.are.equal(before, handovers, cmd)
+      assert.are.equal(before, handovers(), cmd)
       local general = outcome(pcall(sbx.commands.run, sbx.commands, cmd, { on_stdout = function() end }))
       assert.are.same(general, fast)
     end
