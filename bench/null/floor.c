@@ -22,6 +22,9 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+/* base64: lua-e2b's own decoder (core/engine/b64.c, built in by run.sh), so the floor decodes
+ * as fast as the SDK can (AVX2 where the CPU has it) */
+#include "../../core/engine/b64.h"
 
 static const char *api_url, *sbx_url, *api_key;
 static char token[128], sbx_id[128];
@@ -46,10 +49,6 @@ static void emit_rate(long long bytes, double t0, double c0, double t1, double c
 static void file_url(char *buf, size_t n, long long bytes) {
   snprintf(buf, n, "%s/files?path=%%2Fhome%%2Fuser%%2Fnull-%lld.bin", sbx_url, bytes);
 }
-
-/* ---- base64: lua-e2b's own decoder (core/engine/b64.c, built in by run.sh), so the floor
- * decodes as fast as the SDK can (AVX2 where the CPU has it) ---- */
-#include "../../core/engine/b64.h"
 
 /* ---- one Connect server stream being received ---- */
 typedef struct {
