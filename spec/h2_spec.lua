@@ -122,14 +122,16 @@ describe("e2b.core over TLS + HTTP/2", function()
     local pattern = string.rep(period, math.ceil(3 * MIB / 251) + 1)
     local req = get("/big?size=" .. SIZE, { max_buffered = MIB })
     local got, baseline, peak, pauses, biggest = 0, nil, 0, 0, 0
+    local next_sample = 16 * MIB
     local deadline = core.now_ms() + 60000
     while true do
       local st = req:state()
       if req:paused() then pauses = pauses + 1 end
       local s = req:take()
       if #s > 0 then
+        -- compared in place (a plain find anchored at the offset): no 1 MiB copy per take
         local o = got % 251
-        assert(s == pattern:sub(o + 1, o + #s), "wrong bytes at offset " .. got)
+        assert(pattern:find(s, o + 1, true) == o + 1, "wrong bytes at offset " .. got)
         got = got + #s
         if #s > biggest then biggest = #s end
       end
@@ -137,8 +139,15 @@ describe("e2b.core over TLS + HTTP/2", function()
       assert(core.now_ms() < deadline, "transfer did not finish in time")
       client:step(10)
       core.sleep_ms(2) -- a slow reader: curl must pause the stream, not buffer ahead
-      if not baseline and got > 16 * MIB then collectgarbage() baseline = rss_kb() end
-      if baseline then peak = math.max(peak, rss_kb()) end
+      -- RSS is sampled after a full collection every 8 MiB: what is measured is what the client
+      -- holds (curl's and the core's buffers), not the taken strings the collector has not yet
+      -- reached, which grow with the rest of the process's heap (a whole busted run on 5.2).
+      if got >= next_sample then
+        collectgarbage()
+        if not baseline then baseline = rss_kb() end
+        peak = math.max(peak, rss_kb())
+        next_sample = next_sample + 8 * MIB
+      end
     end
     assert.equal("done", req:state())
     assert.equal("2", req:http_version())
