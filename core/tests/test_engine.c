@@ -733,6 +733,47 @@ static void test_reuse_carries_nothing(void) {
   e2b_client_free(c); /* cleans up the idle handles before the share */
 }
 
+/* Many sockets ending in a mixed order (immediate, 25 ms, 300 ms answers, all Connection:
+ * close): the socket list stays exact through every removal (each socket knows its slot, and a
+ * removal moves the last one into the hole), so every request ends, no fd is listed twice, and
+ * none is left listed once all are closed. */
+static void test_many_sockets(void) {
+  e2b_client *c = e2b_client_new(0);
+  CHECK(c != NULL);
+  enum { N = 48 };
+  static const char *const paths[] = {"/hello", "/connect", "/wait300", "/lines"};
+  e2b_request *xs[N];
+  for (int i = 0; i < N; i++) xs[i] = start(c, paths[(i * 7) % 4], E2B_RESP_BUFFER, 0);
+  long long end = now_ms() + 10000;
+  int open_n = N;
+  while (open_n > 0 && now_ms() < end) {
+    CHECK(e2b_client_step(c, 50) == 0);
+    drain_news(c);
+    size_t n = e2b_client_nsockets(c);
+    CHECK(n <= N);
+    for (size_t i = 0; i < n; i++) {
+      int fd, r, w, fd2;
+      e2b_client_socket(c, i, &fd, &r, &w);
+      CHECK(fcntl(fd, F_GETFD) != -1); /* a listed fd is open */
+      for (size_t j = i + 1; j < n; j++) {
+        e2b_client_socket(c, j, &fd2, &r, &w);
+        CHECK(fd2 != fd);
+      }
+    }
+    open_n = 0;
+    for (int i = 0; i < N; i++) {
+      e2b_request_taken(xs[i]);
+      e2b_state st = e2b_request_state(xs[i]);
+      if (st != E2B_DONE && st != E2B_FAILED) open_n++;
+    }
+  }
+  CHECK(open_n == 0);
+  for (int i = 0; i < N; i++) CHECK(e2b_request_state(xs[i]) == E2B_DONE && e2b_request_status(xs[i]) == 200);
+  for (int i = 0; i < N; i++) e2b_request_free(xs[i]);
+  CHECK(e2b_client_nsockets(c) == 0);
+  e2b_client_free(c);
+}
+
 static void test_idempotent_close(void) {
   e2b_request_free(NULL); /* nothing to close */
   e2b_client_free(NULL);
@@ -777,6 +818,7 @@ int main(void) {
   test_dropped_and_refused(c);
   test_close_during_delivery(c);
   e2b_client_free(c);
+  test_many_sockets();
   test_idempotent_close();
   test_reuse_carries_nothing();
   server_stop();
