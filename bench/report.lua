@@ -21,9 +21,9 @@ local SCENARIOS = {
     title = "N1. Null server: stdout streamed through `on_stdout` (lua-e2b with `keep_output = false` where it has it)" },
   { id = "null_stream_keep", set = "null", clients = { "lua", "js", "floor" },
     title = "N2. Null server: the same stdout kept for the result" },
-  { id = "null_seq", set = "null", clients = { "lua", "js", "floor" },
+  { id = "null_seq", set = "null", clients = { "lua", "js", "floor", "luajit" },
     title = "N3. Null server: sequential `commands:run(\"echo hi\")` on one sandbox" },
-  { id = "null_par", set = "null", clients = { "lua", "js", "floor" },
+  { id = "null_par", set = "null", clients = { "lua", "js", "floor", "luajit" },
     title = "N4. Null server: 100 concurrent `echo i` on one client (batches of 100)" },
   { id = "null_upload", set = "null", clients = { "lua", "js", "floor" },
     title = "N6. Null server: upload a file (lua-e2b `files:write(path, { from_file = … })`, JS `files.write(path, fs.readFileSync(…))`, the floor libcurl reading the file)" },
@@ -41,7 +41,7 @@ local METRICS = {   -- unit and direction of each metric
   require_ms = { "ms", "lower" }, ready_ms = { "ms", "lower" }, kept = { "1 = output also kept", "" },
 }
 local CLIENTS = { "lua", "js", "curl" }
-local CLIENT_NAMES = { lua = "Lua SDK", js = "JS SDK", curl = "raw curl", floor = "C floor" }
+local CLIENT_NAMES = { lua = "Lua SDK", js = "JS SDK", curl = "raw curl", floor = "C floor", luajit = "Lua SDK on LuaJIT" }
 
 local data, fails, order = {}, {}, {}
 for line in io.lines(results_path) do
@@ -101,8 +101,12 @@ for _, sc in ipairs(SCENARIOS) do
     say()
     say((sc.set == "null" and "#### " or "### ") .. sc.title)
     say()
-    local three = sc.clients and #sc.clients == 3
-    if three then   -- Lua, JS and the C floor
+    local three = sc.clients and #sc.clients >= 3
+    local jit = sc.clients and sc.clients[4] == "luajit"
+    if jit then   -- Lua, JS, the C floor, and lua-e2b on LuaJIT after them
+      say("| metric | Lua SDK | JS SDK | C floor | Lua SDK on LuaJIT | Lua/JS | Lua/floor | LuaJIT/floor | samples |")
+      say("|---|---|---|---|---|---|---|---|---|")
+    elseif three then   -- Lua, JS and the C floor
       say("| metric | Lua SDK | JS SDK | C floor | Lua/JS | Lua/floor | samples |")
       say("|---|---|---|---|---|---|---|")
     elseif sc.clients then   -- Lua and JS only
@@ -124,7 +128,11 @@ for _, sc in ipairs(SCENARIOS) do
         n = math.max(n, #list)
         cells[#cells + 1] = med[c] and ("%s (%s)"):format(fmt(med[c]), fmt(pct(list, 90))) or "—"
       end
-      if three then
+      if jit then
+        say(("| %s [%s] | %s | %s | %s | %s | %s | %s | %s | %d |"):format(m, unit,
+          cells[1], cells[2], cells[3], cells[4], ratio(med.lua, med.js), ratio(med.lua, med.floor),
+          ratio(med.luajit, med.floor), n))
+      elseif three then
         say(("| %s [%s] | %s | %s | %s | %s | %s | %d |"):format(m, unit,
           cells[1], cells[2], cells[3], ratio(med.lua, med.js), ratio(med.lua, med.floor), n))
       elseif sc.clients then
@@ -174,6 +182,17 @@ if (only == nil or only == "null") and data.null_stream_cb then
   goal("N4 100 concurrent: lua-e2b client CPU per call (µs)", v, "≤ 100", v and v <= 100)
   v = r(med("null_par", "ops_s", "lua"), med("null_par", "ops_s", "floor"))
   goal("N4 … lua-e2b / C floor, calls/s (×)", v, "≥ 0.5", v and v >= 0.5)
+  -- the same two goals for lua-e2b on LuaJIT (what Neovim embeds), when the run had it
+  if med("null_seq", "cpu_us_per_call", "luajit") then
+    v = med("null_seq", "cpu_us_per_call", "luajit")
+    goal("N3 on LuaJIT: lua-e2b client CPU per call (µs)", v, "≤ 100", v and v <= 100)
+    v = r(med("null_seq", "ops_s", "luajit"), med("null_seq", "ops_s", "floor"))
+    goal("N3 on LuaJIT … lua-e2b / C floor, ops/s (×)", v, "≥ 0.5", v and v >= 0.5)
+    v = med("null_par", "cpu_us_per_call", "luajit")
+    goal("N4 on LuaJIT: lua-e2b client CPU per call (µs)", v, "≤ 100", v and v <= 100)
+    v = r(med("null_par", "ops_s", "luajit"), med("null_par", "ops_s", "floor"))
+    goal("N4 on LuaJIT … lua-e2b / C floor, calls/s (×)", v, "≥ 0.5", v and v >= 0.5)
+  end
   v = r(med("null_upload", "MBps", "lua"), med("null_upload", "MBps", "floor"))
   goal("N6 upload" .. file_size .. ": lua-e2b / C floor, MB/s (×)", v, "≥ 0.9", v and v >= 0.9)
   v = med("null_upload", "rss_MiB", "lua")

@@ -72,7 +72,7 @@ if [ ! -f "$ROOT/build/e2b/core.so" ] || [ ! -d "$ROOT/emulator/node_modules/e2b
 fi
 
 work=$(mktemp -d /tmp/e2b-bench.XXXXXX)
-emu_pid= null_pid=
+emu_pid= null_pid= jit=
 cleanup() {
   if [ -n "$null_pid" ] && kill -0 "$null_pid" 2>/dev/null; then
     kill -TERM "$null_pid" 2>/dev/null || true
@@ -96,6 +96,17 @@ if [ "$set" = null ]; then
   # --- the null server (REST API and envd on one loopback port) and the C floor client ---
   gcc -O2 -o "$work/null-server" "$BENCH/null/server.c"
   gcc -O2 -o "$work/floor" "$BENCH/null/floor.c" "$BENCH/../core/engine/b64.c" -lcurl
+  # lua-e2b on LuaJIT (what Neovim embeds) for the per-call scenarios N3/N4: the core built for
+  # it from this tree into $work (a build-luajit/ could be stale), and the clock module too
+  if command -v luajit >/dev/null && [ -d /usr/include/luajit-2.1 ]; then
+    cmake -S "$ROOT" -B "$work/jit-build" -DLUA_VERSION=luajit -DCMAKE_BUILD_TYPE=Release >/dev/null
+    cmake --build "$work/jit-build" -j2 --target e2b_core >/dev/null
+    mkdir -p "$work/jit"
+    gcc -O2 -shared -fPIC -I/usr/include/luajit-2.1 -o "$work/jit/benchclock.so" "$BENCH/lua/clock.c"
+    printf '#!/bin/sh\nLUA_CPATH="%s/jit/?.so;%s/jit-build/?.so;;" exec luajit "$@"\n' "$work" "$work" >"$work/jit/client"
+    chmod +x "$work/jit/client"
+    jit=1
+  fi
   "$work/null-server" --parent-pid $$ --max-seconds $((max_minutes * 60 + 600)) \
     >"$work/ready" 2>"$work/null-server.log" </dev/null &
   null_pid=$!
@@ -144,6 +155,7 @@ ci_stream_sum=$({ yes "$ci_line" || true; } | head -c "$BENCH_CI_STREAM_BYTES" |
 client_cmd() {   # client scenario -> the command line
   case "$1" in
     lua) echo "lua5.4 $BENCH/lua/$2.lua" ;;
+    luajit) echo "$work/jit/client $BENCH/lua/$2.lua" ;;
     js) echo "node $BENCH/js/$2.cjs" ;;
     curl) echo "bash $BENCH/curl/$2.sh" ;;
     floor) case "$2" in
@@ -231,7 +243,7 @@ t_start=$(date +%s)
 clients=(lua js curl)
 scenarios=()
 if [ "$set" = null ]; then
-  clients=(lua js floor)
+  clients=(lua js floor luajit)
   scenarios=(null_stream_cb null_stream_keep null_seq null_par null_upload null_download null_require)
 else
   [ "$set" = ci ] || scenarios+=(roundtrip seq50 par20 files stream)
@@ -248,6 +260,7 @@ for r in $(seq 1 "$rounds"); do
   fi
   for s in "${scenarios[@]}"; do
     nc=3; [[ "$s" == ci_* || "$s" == null_require ]] && nc=2   # Lua SDK and JS SDK only
+    [[ -n "$jit" && ( "$s" == null_seq || "$s" == null_par ) ]] && nc=4   # and lua-e2b on LuaJIT
     for k in $(seq 0 $((nc - 1))); do
       c=${clients[$(((k + r - 1) % nc))]}
       log "round $r/$rounds $s $c"
@@ -272,6 +285,7 @@ load_end=$(cut -d' ' -f1-3 /proc/loadavg)
     "$(node -p "require('$ROOT/emulator/node_modules/e2b/package.json').version")" \
     "$(node -p "require('$ROOT/emulator/node_modules/@e2b/code-interpreter/package.json').version")" "$(node -v)"
   if [ "$set" = null ]; then
+    [ -z "$jit" ] || printf 'Lua SDK on LuaJIT\tthe same lua-e2b on %s (N3 and N4 only; core built for it)\n' "$(luajit -v | cut -d' ' -f1-2)"
     printf 'C floor\tbench/null/floor.c with core/engine/b64.c on %s (gcc -O2)\n' "$(curl-config --version 2>/dev/null || curl -V | head -1 | cut -d' ' -f1-2)"
     printf 'server\tthe null server (bench/null/server.c, epoll, precomputed answers), one for the whole run, on 127.0.0.1\n'
     printf 'rounds\t%s of %s asked (client order rotated per round); %s s in all\n' "$done_rounds" "$rounds" "$t_total"
