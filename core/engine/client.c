@@ -1,6 +1,5 @@
 #include <errno.h>
 #include <poll.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -15,33 +14,42 @@ long long e2b_now_ms(void) {
 /* CURLMOPT_SOCKETFUNCTION: remember which sockets curl wants watched and for what. */
 static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp) {
   (void)easy;
+  (void)socketp;
   e2b_client *c = userp;
-  /* socketp is the socket's slot + 1 (curl_multi_assign), so an event costs O(1), not a walk
-   * of every socket: with a thousand connections the walk was ~4k instructions per command.
-   * A slot that does not hold fd (never assigned) falls back to the walk. */
-  size_t i = (size_t)(uintptr_t)socketp;
-  if (i >= 1 && i <= c->nsocks && c->socks[i - 1].fd == fd) i--;
-  else for (i = 0; i < c->nsocks && c->socks[i].fd != fd; i++) {}
+  if (fd < 0) return -1;
+  /* the socket's slot from a table indexed by fd: an event costs O(1), not a walk of every
+   * socket (with a thousand connections the walk was ~4k instructions per command; curl's own
+   * socketp does not survive a connection going back to its pool) */
+  size_t f = (size_t)fd, i = f < c->capslot ? c->slot_of[f] : 0;
   if (what == CURL_POLL_REMOVE) {
-    if (i < c->nsocks) {
-      c->socks[i] = c->socks[--c->nsocks];
-      /* the socket moved into slot i learns its new slot */
-      if (i < c->nsocks) curl_multi_assign(c->multi, c->socks[i].fd, (void *)(uintptr_t)(i + 1));
+    if (i) {
+      c->slot_of[f] = 0;
+      c->socks[i - 1] = c->socks[--c->nsocks];   /* the last one moves into the hole */
+      if (i - 1 < c->nsocks) c->slot_of[c->socks[i - 1].fd] = i;
     }
     return 0;
   }
-  if (i == c->nsocks) {
+  if (!i) {
+    if (f >= c->capslot) {
+      size_t cap = c->capslot ? c->capslot : 64;
+      while (cap <= f) cap *= 2;
+      size_t *t = realloc(c->slot_of, cap * sizeof *t);
+      if (!t) return -1; /* curl fails the request */
+      memset(t + c->capslot, 0, (cap - c->capslot) * sizeof *t);
+      c->slot_of = t;
+      c->capslot = cap;
+    }
     if (c->nsocks == c->capsocks) {
       size_t cap = c->capsocks ? c->capsocks * 2 : 8;
       e2b_sock *s = realloc(c->socks, cap * sizeof *s);
-      if (!s) return -1; /* curl fails the request */
+      if (!s) return -1;
       c->socks = s;
       c->capsocks = cap;
     }
     c->socks[c->nsocks++].fd = fd;
-    curl_multi_assign(c->multi, fd, (void *)(uintptr_t)c->nsocks);
+    i = c->slot_of[f] = c->nsocks;
   }
-  c->socks[i].what = what;
+  c->socks[i - 1].what = what;
   return 0;
 }
 
@@ -112,6 +120,7 @@ void e2b_client_free(e2b_client *c) {
   if (c->multi) curl_multi_cleanup(c->multi);
   if (c->share) curl_share_cleanup(c->share);
   free(c->socks);
+  free(c->slot_of);
   free(c);
 }
 

@@ -18,6 +18,8 @@ struct e2b_client {
   CURLSH *share;
   e2b_sock *socks;
   size_t nsocks, capsocks;
+  size_t *slot_of;   /* by fd: its index in socks + 1, 0 = not watched (O(1) socket events) */
+  size_t capslot;
   long long timer_deadline; /* monotonic ms, -1 = no timer */
   int active;
   e2b_request *all;                    /* every live request (doubly linked) */
