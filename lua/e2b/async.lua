@@ -79,10 +79,32 @@ local function finish(task, ok, ...)
     -- readers/streams it opened and left open would stay pinned in flight forever
     for req in pairs(task.reqs) do req:close() end
   end
-  local waiters = task.waiters
-  task.waiters = {}
-  for _, t in ipairs(waiters) do
-    if waits[t] and waits[t].tasks then wake(t, true) end
+  local waiters = task.waiters   -- made by the first task that waited on this one (await)
+  if waiters then
+    task.waiters = false
+    for _, t in ipairs(waiters) do
+      if waits[t] and waits[t].tasks then wake(t, true) end
+    end
+  end
+end
+
+-- What coroutine.resume gave, taken as arguments (no table per resume; issue 12).
+local function resumed(task, co, ok, ...)
+  if coroutine.status(co) == "dead" then
+    if ok then
+      finish(task, true, ...)
+    else
+      local e = ...
+      local tb = debug.traceback(co, "e2b.async task", 0)
+      if type(e) == "table" and e.traceback == nil then
+        e.traceback = tb
+      elseif type(e) == "string" then
+        e = e .. "\n" .. tb
+      end
+      finish(task, false, e)
+    end
+  elseif (...) ~= YIELD then
+    wake(task, nil)         -- a plain coroutine.yield(): let the others run, then continue
   end
 end
 
@@ -96,23 +118,7 @@ local function resume(task, value)
     return
   end
   task.started = true
-  local res = pack(coroutine.resume(co, value))
-  if coroutine.status(co) == "dead" then
-    if res[1] then
-      finish(task, true, unpack(res, 2, res.n))
-    else
-      local e = res[2]
-      local tb = debug.traceback(co, "e2b.async task", 0)
-      if type(e) == "table" and e.traceback == nil then
-        e.traceback = tb
-      elseif type(e) == "string" then
-        e = e .. "\n" .. tb
-      end
-      finish(task, false, e)
-    end
-  elseif res[2] ~= YIELD then
-    wake(task, nil)         -- a plain coroutine.yield(): let the others run, then continue
-  end
+  return resumed(task, co, coroutine.resume(co, value))
 end
 
 --- Resume every task that is ready now (tasks woken meanwhile run in the next round).
@@ -302,7 +308,8 @@ function async.spawn(fn, ...)
     local args = { n = n, ... }
     co = coroutine.create(function() return fn(unpack(args, 1, args.n)) end)
   end
-  local task = setmetatable({ co = co, status = "running", waiters = {}, reqs = setmetatable({}, WEAK_KEYS) }, Task)
+  -- (waiters: made when a task first waits on this one)
+  local task = setmetatable({ co = co, status = "running", waiters = false, reqs = setmetatable({}, WEAK_KEYS) }, Task)
   tasks[co] = task
   live = live + 1
   install()
@@ -369,7 +376,11 @@ local function await(list, pred, deadline)
     local ok
     if me and can_yield() then
       local w = { tasks = list, deadline = deadline }
-      for _, t in ipairs(list) do t.waiters[#t.waiters + 1] = me end
+      for _, t in ipairs(list) do
+        local ws = t.waiters
+        if not ws then ws = {} t.waiters = ws end
+        ws[#ws + 1] = me
+      end
       ok = suspend(me, w)
     elseif async.driver and async.driver.wait then
       ok = async.driver.wait(pred, deadline)
