@@ -41,6 +41,9 @@ local METRICS = {   -- unit and direction of each metric
   require_ms = { "ms", "lower" }, ready_ms = { "ms", "lower" }, kept = { "1 = output also kept", "" },
 }
 local CLIENTS = { "lua", "js", "curl" }
+-- the ratio column a client brings to its scenario's table: { numerator, denominator, heading }
+local RATIO_OF = { js = { "lua", "js", "Lua/JS" }, floor = { "lua", "floor", "Lua/floor" },
+                   curl = { "lua", "curl", "Lua/curl" }, luajit = { "luajit", "floor", "LuaJIT/floor" } }
 local CLIENT_NAMES = { lua = "Lua SDK", js = "JS SDK", curl = "raw curl", floor = "C floor", luajit = "Lua SDK on LuaJIT" }
 
 local data, fails, order = {}, {}, {}
@@ -101,47 +104,32 @@ for _, sc in ipairs(SCENARIOS) do
     say()
     say((sc.set == "null" and "#### " or "### ") .. sc.title)
     say()
-    local three = sc.clients and #sc.clients >= 3
-    local jit = sc.clients and sc.clients[4] == "luajit"
-    if jit then   -- Lua, JS, the C floor, and lua-e2b on LuaJIT after them
-      say("| metric | Lua SDK | JS SDK | C floor | Lua SDK on LuaJIT | Lua/JS | Lua/floor | LuaJIT/floor | samples |")
-      say("|---|---|---|---|---|---|---|---|---|")
-    elseif three then   -- Lua, JS and the C floor
-      say("| metric | Lua SDK | JS SDK | C floor | Lua/JS | Lua/floor | samples |")
-      say("|---|---|---|---|---|---|---|")
-    elseif sc.clients then   -- Lua and JS only
-      say("| metric | Lua SDK | JS SDK | Lua/JS | samples |")
-      say("|---|---|---|---|---|")
-    else
-      say("| metric | Lua SDK | JS SDK | raw curl | Lua/JS | Lua/curl | samples |")
-      say("|---|---|---|---|---|---|---|")
-    end
+    -- the clients' columns, then their ratio columns (RATIO_OF)
+    local clients = sc.clients or CLIENTS
+    local ratios, head = {}, { "metric" }
+    for _, c in ipairs(clients) do head[#head + 1] = CLIENT_NAMES[c] end
+    for _, c in ipairs(clients) do ratios[#ratios + 1] = RATIO_OF[c] end
+    for _, rt in ipairs(ratios) do head[#head + 1] = rt[3] end
+    head[#head + 1] = "samples"
+    say("| " .. table.concat(head, " | ") .. " |")
+    say("|" .. ("---|"):rep(#head))
     local metrics = {}
     for _, o in ipairs(order) do if o[1] == sc.id then metrics[#metrics + 1] = o[2] end end
     for _, m in ipairs(metrics) do
       local meta = METRICS[m] or { "", "lower" }
       local unit = meta[2] == "" and meta[1] or ("%s, %s is better"):format(meta[1], meta[2])
       local cells, med, n = {}, {}, 0
-      for _, c in ipairs(sc.clients or CLIENTS) do
+      for _, c in ipairs(clients) do
         local list = per[m][c] or {}
         med[c] = pct(list, 50)
         n = math.max(n, #list)
         cells[#cells + 1] = med[c] and ("%s (%s)"):format(fmt(med[c]), fmt(pct(list, 90))) or "—"
       end
-      if jit then
-        say(("| %s [%s] | %s | %s | %s | %s | %s | %s | %s | %d |"):format(m, unit,
-          cells[1], cells[2], cells[3], cells[4], ratio(med.lua, med.js), ratio(med.lua, med.floor),
-          ratio(med.luajit, med.floor), n))
-      elseif three then
-        say(("| %s [%s] | %s | %s | %s | %s | %s | %d |"):format(m, unit,
-          cells[1], cells[2], cells[3], ratio(med.lua, med.js), ratio(med.lua, med.floor), n))
-      elseif sc.clients then
-        say(("| %s [%s, %s is better] | %s | %s | %s | %d |"):format(m, meta[1], meta[2],
-          cells[1], cells[2], ratio(med.lua, med.js), n))
-      else
-        say(("| %s [%s, %s is better] | %s | %s | %s | %s | %s | %d |"):format(m, meta[1], meta[2],
-          cells[1], cells[2], cells[3], ratio(med.lua, med.js), ratio(med.lua, med.curl), n))
-      end
+      local row = { ("%s [%s]"):format(m, unit) }
+      for k = 1, #cells do row[#row + 1] = cells[k] end
+      for _, rt in ipairs(ratios) do row[#row + 1] = ratio(med[rt[1]], med[rt[2]]) end
+      row[#row + 1] = tostring(n)
+      say("| " .. table.concat(row, " | ") .. " |")
     end
   end
 end
@@ -174,25 +162,18 @@ if (only == nil or only == "null") and data.null_stream_cb then
     goal(("N1 opt-out (`keep_output = false`): lua-e2b peak RSS (MiB, %d MiB streamed)"):format(mib), kept == 0 and v or nil,
       "flat (≤ 32 MiB)", kept == 0 and v and v <= 32)
   end
-  v = med("null_seq", "cpu_us_per_call", "lua")
-  goal("N3 sequential: lua-e2b client CPU per call (µs)", v, "≤ 100", v and v <= 100)
-  v = r(med("null_seq", "ops_s", "lua"), med("null_seq", "ops_s", "floor"))
-  goal("N3 … lua-e2b / C floor, ops/s (×)", v, "≥ 0.5", v and v >= 0.5)
-  v = med("null_par", "cpu_us_per_call", "lua")
-  goal("N4 100 concurrent: lua-e2b client CPU per call (µs)", v, "≤ 100", v and v <= 100)
-  v = r(med("null_par", "ops_s", "lua"), med("null_par", "ops_s", "floor"))
-  goal("N4 … lua-e2b / C floor, calls/s (×)", v, "≥ 0.5", v and v >= 0.5)
-  -- the same two goals for lua-e2b on LuaJIT (what Neovim embeds), when the run had it
-  if med("null_seq", "cpu_us_per_call", "luajit") then
-    v = med("null_seq", "cpu_us_per_call", "luajit")
-    goal("N3 on LuaJIT: lua-e2b client CPU per call (µs)", v, "≤ 100", v and v <= 100)
-    v = r(med("null_seq", "ops_s", "luajit"), med("null_seq", "ops_s", "floor"))
-    goal("N3 on LuaJIT … lua-e2b / C floor, ops/s (×)", v, "≥ 0.5", v and v >= 0.5)
-    v = med("null_par", "cpu_us_per_call", "luajit")
-    goal("N4 on LuaJIT: lua-e2b client CPU per call (µs)", v, "≤ 100", v and v <= 100)
-    v = r(med("null_par", "ops_s", "luajit"), med("null_par", "ops_s", "floor"))
-    goal("N4 on LuaJIT … lua-e2b / C floor, calls/s (×)", v, "≥ 0.5", v and v >= 0.5)
+  -- N3 and N4 for lua-e2b, and the same two for it on LuaJIT (what Neovim embeds) when the run had it
+  local function per_call_goals(c, on)
+    for _, g in ipairs({ { "null_seq", "N3", " sequential", "ops/s" }, { "null_par", "N4", " 100 concurrent", "calls/s" } }) do
+      local s, id, what, unit = g[1], g[2], g[3], g[4]
+      v = med(s, "cpu_us_per_call", c)
+      goal(("%s%s: lua-e2b client CPU per call (µs)"):format(id, on or what), v, "≤ 100", v and v <= 100)
+      v = r(med(s, "ops_s", c), med(s, "ops_s", "floor"))
+      goal(("%s%s … lua-e2b / C floor, %s (×)"):format(id, on or "", unit), v, "≥ 0.5", v and v >= 0.5)
+    end
   end
+  per_call_goals("lua")
+  if med("null_seq", "cpu_us_per_call", "luajit") then per_call_goals("luajit", " on LuaJIT") end
   v = r(med("null_upload", "MBps", "lua"), med("null_upload", "MBps", "floor"))
   goal("N6 upload" .. file_size .. ": lua-e2b / C floor, MB/s (×)", v, "≥ 0.9", v and v >= 0.9)
   v = med("null_upload", "rss_MiB", "lua")
