@@ -23,6 +23,17 @@ describe("bench --set null --smoke", function()
       local first = section:match("\n| ([%w_]+ %b[]) | ([%d.]+) %b() | ([%d.]+) %b() | ([%d.]+) %b() |")
       assert.is_truthy(first, "section " .. title .. " lacks a figure from a client:\n" .. section)
     end
+    -- lua-e2b on LuaJIT joins N3 and N4 wherever luajit is installed (as on CI): a fourth figure
+    local jit = io.popen("command -v luajit"):read("a") ~= ""
+    if jit then
+      for _, title in ipairs({ "N3%.", "N4%." }) do
+        local section = report:match("### " .. title .. "(.-)\n###")
+        assert.matches("| Lua SDK on LuaJIT |", section, 1, true)
+        assert.is_truthy(section:match("\n| [%w_]+ %b[] | [%d.]+ %b() | [%d.]+ %b() | [%d.]+ %b() | [%d.]+ %b() |"),
+          "section " .. title .. " lacks the LuaJIT figure:\n" .. section)
+      end
+      assert.matches("N3 on LuaJIT: lua-e2b client CPU per call", report, 1, true)
+    end
     assert.matches("| require_ms %[ms, lower is better%] | [%d.]+ %b() | [%d.]+ %b() |", report)
     assert.matches("| ready_ms %[ms, lower is better%] | [%d.]+ %b() | [%d.]+ %b() |", report)
     assert.matches("server_cpu_s_per_GB", report, 1, true)
